@@ -1,0 +1,116 @@
+"""Drawing a form (the list of question versions) from a published version's ``spec``.
+
+The same function checks a template at publish time and draws each session at start, so a
+version that published can always be drawn while the bank keeps the eligible items.
+
+Order of the draw: fixed questions first (they are never drawn again), then draw rules with a
+difficulty before rules without one, so a rule for "routing, any" cannot use up the items a
+rule for "routing, hard" needs. Within a rule, ``rng.sample`` picks from the eligible ids.
+"""
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from questionbank.enums import QuestionKind, QuestionStatus
+from questionbank.models import Question
+
+
+@dataclass(frozen=True)
+class DrawnQuestion:
+    """One drawn item: the question version id, its points and its section's title."""
+
+    question_id: int
+    points: Decimal
+    section_title: str
+    section_index: int
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A draw rule that the bank cannot satisfy."""
+
+    section_title: str
+    rule_number: int  # 1-based within the section
+    topic: str
+    difficulty: str
+    count: int
+    eligible: int
+
+    def __str__(self) -> str:
+        return (
+            f"Section '{self.section_title}', rule {self.rule_number} (topic '{self.topic}', "
+            f"difficulty {self.difficulty or 'any'}, count {self.count}): {self.eligible} published "
+            f"question(s) eligible, short by {self.count - self.eligible}."
+        )
+
+
+class DrawError(Exception):
+    """The spec cannot be drawn; ``shortfalls`` lists every unsatisfiable rule."""
+
+    def __init__(self, shortfalls: list[Shortfall]):
+        self.shortfalls = shortfalls
+        super().__init__(" ".join(str(s) for s in shortfalls))
+
+
+def _eligible_pool(spec: dict) -> dict[tuple[int, str], list[int]]:
+    """Published choice questions of the spec's topics, keyed by (topic_id, difficulty); one query."""
+    topic_ids = {rule["topic_id"] for section in spec["sections"] for rule in section["rules"]}
+    pool: dict[tuple[int, str], list[int]] = defaultdict(list)
+    rows = (
+        Question.objects.filter(topic_id__in=topic_ids, status=QuestionStatus.PUBLISHED)
+        .exclude(kind=QuestionKind.FREE_TEXT)
+        .order_by("id")
+        .values_list("id", "topic_id", "difficulty")
+    )
+    for qid, topic_id, difficulty in rows:
+        pool[(topic_id, difficulty)].append(qid)
+        pool[(topic_id, "")].append(qid)
+    return pool
+
+
+def draw_form(spec: dict, rng: random.Random | None = None) -> list[DrawnQuestion]:
+    """Draw one form from ``spec`` (shape: ``PublishedVersion.spec``).
+
+    With ``rng=None`` the draw is deterministic (lowest ids), which is what the publish check
+    uses. Returns questions in section order (fixed, then rules in spec order). Raises
+    ``DrawError`` naming every rule the published bank cannot satisfy.
+    """
+    pool = _eligible_pool(spec)
+    used: set[int] = set()
+    drawn: dict[tuple[int, int], list[DrawnQuestion]] = {}
+    fixed: list[list[DrawnQuestion]] = []
+    for s_index, section in enumerate(spec["sections"]):
+        items = [
+            DrawnQuestion(f["question_id"], Decimal(f["points"]), section["title"], s_index)
+            for f in section["fixed"]
+        ]
+        used.update(d.question_id for d in items)
+        fixed.append(items)
+
+    rules = [
+        (s_index, r_index, section["title"], rule)
+        for s_index, section in enumerate(spec["sections"])
+        for r_index, rule in enumerate(section["rules"])
+    ]
+    shortfalls = []
+    for s_index, r_index, title, rule in sorted(rules, key=lambda r: (r[3]["difficulty"] == "", r[0], r[1])):
+        candidates = [qid for qid in pool.get((rule["topic_id"], rule["difficulty"]), []) if qid not in used]
+        if len(candidates) < rule["count"]:
+            shortfalls.append(
+                Shortfall(title, r_index + 1, rule["topic"], rule["difficulty"], rule["count"], len(candidates))
+            )
+            continue
+        picked = rng.sample(candidates, rule["count"]) if rng else candidates[: rule["count"]]
+        used.update(picked)
+        drawn[(s_index, r_index)] = [DrawnQuestion(qid, Decimal(rule["points"]), title, s_index) for qid in picked]
+    if shortfalls:
+        raise DrawError(sorted(shortfalls, key=lambda s: (s.section_title, s.rule_number)))
+
+    form: list[DrawnQuestion] = []
+    for s_index, section in enumerate(spec["sections"]):
+        form.extend(fixed[s_index])
+        for r_index in range(len(section["rules"])):
+            form.extend(drawn[(s_index, r_index)])
+    return form

@@ -1,0 +1,72 @@
+from django.contrib import admin
+
+from candidates.models import Candidate, Invitation, OutboxEmail, Response, SessionQuestion, TestSession
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services (sessions, responses, emails): visible, not editable."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Candidate)
+class CandidateAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "organization", "created_at"]
+    list_filter = ["organization"]
+    search_fields = ["name", "email"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ["candidate", "published_version", "status", "expires_at", "invited_by", "created_at"]
+    list_filter = ["status", "organization"]
+    search_fields = ["candidate__name", "candidate__email"]
+    list_select_related = ["candidate", "published_version", "invited_by"]
+    exclude = ["token_hash"]
+
+
+class SessionQuestionInline(admin.TabularInline):
+    model = SessionQuestion
+    extra = 0
+    fields = ["position", "question", "points", "section_title"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ResponseInline(admin.TabularInline):
+    model = Response
+    extra = 0
+    fields = ["question", "selected", "seq", "saved_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TestSession)
+class TestSessionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "candidate", "published_version", "status", "percent_score", "passed", "started_at",
+                    "finished_at"]
+    list_filter = ["status", "organization", "passed"]
+    search_fields = ["invitation__candidate__name", "invitation__candidate__email"]
+    list_select_related = ["invitation__candidate", "published_version"]
+    inlines = [SessionQuestionInline, ResponseInline]
+
+    @admin.display(description="Candidate")
+    def candidate(self, obj: TestSession):
+        return obj.invitation.candidate
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "to", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["to", "subject", "dedup_key"]

@@ -1,0 +1,70 @@
+"""How a candidate is recognised: by invitation token header, or by the page's session cookie."""
+
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions
+
+from candidates.models import Invitation
+from candidates.selectors import invitation_get_by_token
+
+SESSION_KEY = "assay_invitation_id"
+
+
+class InvitationTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Invitation <token>``; ``request.auth`` becomes the ``Invitation``."""
+
+    keyword = "Invitation"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1").split()
+        if not header or header[0] != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Use: Authorization: Invitation <token>.")
+        invitation = invitation_get_by_token(token=header[1])
+        if invitation is None:
+            raise exceptions.AuthenticationFailed("This invitation link is not valid.")
+        return AnonymousUser(), invitation
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class InvitationCookieAuthentication(authentication.SessionAuthentication):
+    """The candidate pages' session cookie (set at the landing redirect), CSRF enforced."""
+
+    def authenticate(self, request):
+        invitation_id = request._request.session.get(SESSION_KEY)
+        if not invitation_id:
+            return None
+        invitation = (
+            Invitation.objects.select_related("published_version", "candidate").filter(pk=invitation_id).first()
+        )
+        if invitation is None:
+            return None
+        self.enforce_csrf(request)
+        return AnonymousUser(), invitation
+
+
+class IsCandidate(permissions.BasePermission):
+    """Allow only requests authenticated by an invitation."""
+
+    def has_permission(self, request, view):
+        return isinstance(request.auth, Invitation)
+
+
+class InvitationTokenScheme(OpenApiAuthenticationExtension):
+    target_class = InvitationTokenAuthentication
+    name = "invitationToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "`Invitation <token>` from the candidate's emailed link."}
+
+
+class InvitationCookieScheme(OpenApiAuthenticationExtension):
+    target_class = InvitationCookieAuthentication
+    name = "candidateCookie"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}

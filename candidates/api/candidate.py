@@ -1,0 +1,125 @@
+"""The candidate's API: start, fetch, save a response, submit (one small view per action)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response as ApiResponse
+from rest_framework.views import APIView
+
+from candidates.api.authentication import InvitationCookieAuthentication, InvitationTokenAuthentication, IsCandidate
+from candidates.errors import CandidateError
+from candidates.presenters import remaining_seconds, session_questions, session_state
+from candidates.selectors import session_get_for_invitation
+from candidates.services import response_save, session_expire_if_due, session_start, session_submit
+
+
+def _error(exc: CandidateError) -> ApiResponse:
+    return ApiResponse({"code": exc.code, "detail": str(exc)}, status=exc.http_status)
+
+
+class SessionOutput(serializers.Serializer):
+    status = serializers.CharField()
+    title = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    deadline = serializers.DateTimeField()
+    server_now = serializers.DateTimeField()
+    remaining_seconds = serializers.FloatField(help_text="Seconds until the deadline.")
+    finished_at = serializers.DateTimeField(allow_null=True)
+    score = serializers.DictField(required=False, help_text="Only after finishing, if the test shows scores.")
+    questions = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class CandidateApiView(APIView):
+    authentication_classes = [InvitationTokenAuthentication, InvitationCookieAuthentication]
+    permission_classes = [IsCandidate]
+
+    def initial(self, request, *args, **kwargs):
+        # One clock reading per request: every deadline check and timestamp below uses it.
+        self.now = timezone.now()
+        super().initial(request, *args, **kwargs)
+
+    def current_session(self):
+        session = session_get_for_invitation(invitation=self.request.auth)
+        if session is None:
+            return None
+        return session_expire_if_due(session=session, now=self.now)
+
+    def state(self, session, *, questions: bool) -> dict:
+        data = session_state(session, now=self.now)
+        if questions and session.is_open:
+            data["questions"] = session_questions(session)
+        return data
+
+
+class SessionDetailApi(CandidateApiView):
+    @extend_schema(responses=SessionOutput, summary="The candidate's session, with its questions while open")
+    def get(self, request):
+        session = self.current_session()
+        if session is None:
+            return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=404)
+        return ApiResponse(SessionOutput(self.state(session, questions=True)).data)
+
+
+class SessionStartApi(CandidateApiView):
+    @extend_schema(request=None, responses={200: SessionOutput, 201: SessionOutput}, summary="Start (or resume)")
+    def post(self, request):
+        try:
+            session, created = session_start(invitation=request.auth, now=self.now)
+        except CandidateError as exc:
+            return _error(exc)
+        session = session_expire_if_due(session=session, now=self.now)
+        return ApiResponse(
+            SessionOutput(self.state(session, questions=True)).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class ResponseInput(serializers.Serializer):
+    selected = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=20, allow_empty=True)
+    seq = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
+
+
+class ResponseSaveApi(CandidateApiView):
+    @extend_schema(
+        request=ResponseInput,
+        responses=inline_serializer("ResponseSaved", {
+            "question": serializers.IntegerField(), "selected": serializers.ListField(),
+            "seq": serializers.IntegerField(), "saved_at": serializers.DateTimeField(),
+            "remaining_seconds": serializers.FloatField(),
+        }),
+        summary="Save (autosave) the answer to one question",
+    )
+    def put(self, request, question_id: int):
+        data = ResponseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = session_get_for_invitation(invitation=request.auth)
+        if session is None:
+            return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=409)
+        try:
+            saved = response_save(
+                session=session, question_id=question_id, selected=data.validated_data["selected"],
+                seq=data.validated_data["seq"], now=self.now,
+            )
+        except CandidateError as exc:
+            return _error(exc)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return ApiResponse({
+            "question": question_id, "selected": saved.selected, "seq": saved.seq, "saved_at": saved.saved_at,
+            "remaining_seconds": remaining_seconds(session, self.now),
+        })
+
+
+class SessionSubmitApi(CandidateApiView):
+    @extend_schema(request=None, responses=SessionOutput, summary="Submit the test")
+    def post(self, request):
+        session = session_get_for_invitation(invitation=request.auth)
+        if session is None:
+            return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=409)
+        try:
+            session = session_submit(session=session, now=self.now)
+        except CandidateError as exc:
+            return _error(exc)
+        return ApiResponse(SessionOutput(self.state(session, questions=False)).data)

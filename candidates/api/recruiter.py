@@ -1,0 +1,124 @@
+"""Recruiter API for invitations and results, scoped to the organisation."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments.api.permissions import IsRecruiter
+from assessments.selectors import published_version_get
+from candidates.models import Invitation, TestSession
+from candidates.reports import session_time_used
+from candidates.selectors import (
+    invitation_list_for_recruiter,
+    session_get_for_recruiter,
+    session_list_for_recruiter,
+)
+from candidates.services import invitation_create, sessions_sweep
+
+
+class InvitationInput(serializers.Serializer):
+    published_version = serializers.IntegerField(min_value=1)
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField()
+    expires_in_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
+    expires_at = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        if "expires_in_days" in attrs and "expires_at" in attrs:
+            raise serializers.ValidationError({"expires_at": "Give expires_at or expires_in_days, not both."})
+        return attrs
+
+
+class InvitationOutput(serializers.ModelSerializer):
+    candidate_name = serializers.CharField(source="candidate.name")
+    candidate_email = serializers.CharField(source="candidate.email")
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "published_version", "candidate_name", "candidate_email", "status", "expires_at", "created_at"]
+
+
+class InvitationCreatedOutput(InvitationOutput):
+    link = serializers.CharField(help_text="The candidate's personal link; shown only once.")
+
+    class Meta(InvitationOutput.Meta):
+        fields = [*InvitationOutput.Meta.fields, "link"]
+
+
+class InvitationListApi(APIView):
+    permission_classes = [IsRecruiter]
+
+    @extend_schema(responses=InvitationOutput(many=True), summary="The organisation's invitations")
+    def get(self, request):
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(invitation_list_for_recruiter(organization=request.organization), request)
+        return paginator.get_paginated_response(InvitationOutput(page, many=True).data)
+
+    @extend_schema(request=InvitationInput, responses={201: InvitationCreatedOutput},
+                   summary="Invite a candidate (emails the link)")
+    def post(self, request):
+        data = InvitationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        now = timezone.now()
+        try:
+            version = published_version_get(organization=request.organization, version_id=values["published_version"])
+        except Exception as exc:
+            raise ValidationError({"published_version": ["No such published version."]}) from exc
+        expires_at = values.get("expires_at") or now + timedelta(days=values.get("expires_in_days", 7))
+        try:
+            issued = invitation_create(
+                published_version=version, name=values["name"], email=values["email"], expires_at=expires_at,
+                invited_by=request.user, now=now,
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        issued.invitation.link = issued.link
+        return Response(InvitationCreatedOutput(issued.invitation).data, status=status.HTTP_201_CREATED)
+
+
+class SessionResultOutput(serializers.ModelSerializer):
+    candidate_name = serializers.CharField(source="invitation.candidate.name")
+    candidate_email = serializers.CharField(source="invitation.candidate.email")
+    test_title = serializers.CharField(source="published_version.title")
+    time_used = serializers.SerializerMethodField(help_text="Seconds from start to finish.")
+
+    class Meta:
+        model = TestSession
+        fields = [
+            "id", "invitation", "published_version", "test_title", "candidate_name", "candidate_email", "status",
+            "started_at", "deadline", "finished_at", "time_used", "raw_score", "max_score", "percent_score",
+            "passed", "topic_breakdown",
+        ]
+
+    def get_time_used(self, obj) -> int | None:
+        return session_time_used(obj)
+
+
+class SessionListApi(APIView):
+    permission_classes = [IsRecruiter]
+
+    @extend_schema(responses=SessionResultOutput(many=True), summary="Results: the organisation's test sessions")
+    def get(self, request):
+        # Lazy expiry for the recruiter's view: correct even when no worker is running.
+        sessions_sweep(now=timezone.now(), organization_id=request.organization.pk)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(session_list_for_recruiter(organization=request.organization), request)
+        return paginator.get_paginated_response(SessionResultOutput(page, many=True).data)
+
+
+class SessionResultApi(APIView):
+    permission_classes = [IsRecruiter]
+
+    @extend_schema(responses=SessionResultOutput, summary="One session's result")
+    def get(self, request, session_id: int):
+        sessions_sweep(now=timezone.now(), organization_id=request.organization.pk)
+        session = session_get_for_recruiter(organization=request.organization, session_id=session_id)
+        return Response(SessionResultOutput(session).data)

@@ -1,0 +1,166 @@
+"""Candidates, invitations, test sessions (attempts), responses and the email outbox."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from assessments.models import Organization, PublishedVersion
+from candidates.enums import EmailStatus, InvitationStatus, SessionStatus
+from questionbank.models import Question
+
+
+class Candidate(models.Model):
+    """A person invited to take tests; unique by email within an organisation."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="candidates")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "email"], name="candidate_email_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class Invitation(models.Model):
+    """A candidate's personal link to one published version.
+
+    Only ``token_hash`` (SHA-256 hex of the secret token) is stored; the token itself exists
+    only in the email sent to the candidate.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    published_version = models.ForeignKey(PublishedVersion, on_delete=models.PROTECT, related_name="invitations")
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=InvitationStatus, default=InvitationStatus.PENDING)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} → {self.published_version}"
+
+
+class TestSession(models.Model):
+    """One attempt: at most one per invitation, with its deadline fixed at start.
+
+    ``closes_at`` is ``deadline + grace_period``; after it nothing more is accepted and the
+    session is finished by whichever comes first: a request touching it or the sweeper.
+    """
+
+    __test__ = False  # not a pytest class
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="test_sessions")
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="test_session")
+    published_version = models.ForeignKey(PublishedVersion, on_delete=models.PROTECT, related_name="test_sessions")
+    status = models.CharField(max_length=12, choices=SessionStatus, default=SessionStatus.IN_PROGRESS)
+    seed = models.BigIntegerField(help_text="Seed of the draw and of the shuffles.")
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    raw_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    percent_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    topic_breakdown = models.JSONField(default=list, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            # The sweeper only ever scans open sessions by closing time.
+            models.Index(
+                fields=["closes_at"], name="session_open_closes_at_idx",
+                condition=Q(status=SessionStatus.IN_PROGRESS),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == SessionStatus.IN_PROGRESS
+
+
+class SessionQuestion(models.Model):
+    """A question version drawn into a session, its position, points and frozen choice order."""
+
+    session = models.ForeignKey(TestSession, on_delete=models.CASCADE, related_name="session_questions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    section_title = models.CharField(max_length=200, blank=True)
+    points = models.DecimalField(max_digits=6, decimal_places=2)
+    choice_order = models.JSONField(help_text="Choice ids in the order the candidate sees them.")
+
+    class Meta:
+        ordering = ["session_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "position"], name="session_question_position_unique"),
+            models.UniqueConstraint(fields=["session", "question"], name="session_question_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.position}: question {self.question_id}"
+
+
+class Response(models.Model):
+    """The candidate's current answer to one question of a session.
+
+    ``selected`` is a list of choice ids. ``seq`` is the client's save counter for the
+    question: a save with a lower ``seq`` than the stored one is stale and refused.
+    """
+
+    session = models.ForeignKey(TestSession, on_delete=models.CASCADE, related_name="responses")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    selected = models.JSONField(default=list)
+    seq = models.PositiveIntegerField(default=0)
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "question"], name="response_once_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"question {self.question_id}: {self.selected}"
+
+
+class OutboxEmail(models.Model):
+    """An email to send exactly once: pending → sending → sent | failed.
+
+    ``dedup_key`` (e.g. ``report:session:42``) makes a second enqueue of the same email a no-op.
+    """
+
+    dedup_key = models.CharField(max_length=120, unique=True)
+    to = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=EmailStatus, default=EmailStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="outbox_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to} ({self.status})"

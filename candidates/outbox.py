@@ -1,0 +1,91 @@
+"""The email outbox: every email is a row, claimed with a conditional update and sent once.
+
+States: pending → sending → sent | failed. A claim that a dead worker left in ``sending`` is
+taken over after ``STALE_CLAIM``. Transient SMTP failures (4xx replies, dropped connections)
+put the row back to pending and raise ``TransientEmailError`` so the task retries with backoff;
+permanent ones (5xx) mark it failed.
+"""
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+
+from candidates.enums import EmailStatus
+from candidates.models import OutboxEmail
+
+logger = logging.getLogger(__name__)
+STALE_CLAIM = timedelta(minutes=5)
+
+
+class TransientEmailError(Exception):
+    """Sending failed in a way worth retrying."""
+
+
+def outbox_enqueue(*, dedup_key: str, to: str, subject: str, body_text: str, body_html: str = "") -> OutboxEmail | None:
+    """Add an email unless one with ``dedup_key`` exists; schedule its sending after commit.
+
+    Returns the new row, or ``None`` when the email was already enqueued (idempotent).
+    """
+    from candidates.tasks import send_outbox_email  # tasks import services: break the cycle here
+
+    try:
+        with transaction.atomic():
+            email = OutboxEmail.objects.create(
+                dedup_key=dedup_key, to=to, subject=subject, body_text=body_text, body_html=body_html
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(lambda: send_outbox_email.delay(email_id=email.pk))
+    return email
+
+
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | OSError)
+
+
+def outbox_send(*, email_id: int, now: datetime) -> str:
+    """Send one outbox email if this caller wins the claim.
+
+    Returns ``"sent"``, ``"skipped"`` (gone, already sent, or claimed by someone else) or
+    ``"failed"`` (permanent error). Raises ``TransientEmailError`` after putting the row back
+    to pending.
+    """
+    claimed = OutboxEmail.objects.filter(
+        Q(status=EmailStatus.PENDING) | Q(status=EmailStatus.SENDING, claimed_at__lt=now - STALE_CLAIM),
+        pk=email_id,
+    ).update(status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if claimed != 1:
+        return "skipped"
+    email = OutboxEmail.objects.get(pk=email_id)
+    message = EmailMultiAlternatives(subject=email.subject, body=email.body_text, to=[email.to])
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:
+        transient = _is_transient(exc)
+        OutboxEmail.objects.filter(pk=email_id).update(
+            status=EmailStatus.PENDING if transient else EmailStatus.FAILED, last_error=repr(exc)[:2000]
+        )
+        if transient:
+            raise TransientEmailError(str(exc)) from exc
+        logger.exception("outbox email %s failed permanently", email_id)
+        return "failed"
+    OutboxEmail.objects.filter(pk=email_id).update(status=EmailStatus.SENT, sent_at=now, last_error="")
+    return "sent"
+
+
+def outbox_pending_ids(*, older_than: datetime, limit: int = 500) -> list[int]:
+    """Ids of emails still pending (lost enqueue, exhausted retries) created before ``older_than``."""
+    return list(
+        OutboxEmail.objects.filter(status=EmailStatus.PENDING, created_at__lt=older_than)
+        .order_by("id").values_list("id", flat=True)[:limit]
+    )

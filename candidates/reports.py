@@ -1,0 +1,129 @@
+"""Scores and reports of sessions: the scored question list, the emails' content."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from candidates.models import Invitation, Response, SessionQuestion, TestSession
+from candidates.scoring import QuestionScore, percent, score_question, topic_breakdown
+
+
+@dataclass(frozen=True)
+class ScoredQuestion:
+    """A session question with its choices (in the candidate's order), the answer and its score."""
+
+    session_question: SessionQuestion
+    choices: list  # questionbank Choice rows in the candidate's order
+    selected: list[int]
+    score: QuestionScore
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """A session's score: raw and maximum points, percent (0–100), pass/fail, per-topic rows."""
+
+    raw_score: Decimal
+    max_score: Decimal
+    percent_score: Decimal
+    passed: bool
+    topic_breakdown: list[dict]
+    questions: list[ScoredQuestion]
+
+
+def session_score(*, session: TestSession) -> ScoreResult:
+    """Score ``session`` from its stored responses (three queries whatever the test length).
+
+    Formulas: ``candidates.scoring``. The question versions are the ones the session was given.
+    """
+    version = session.published_version
+    session_questions = list(
+        SessionQuestion.objects.filter(session=session).select_related("question__topic")
+        .prefetch_related("question__choices").order_by("position")
+    )
+    answers = dict(Response.objects.filter(session=session).values_list("question_id", "selected"))
+    scored = []
+    for sq in session_questions:
+        question = sq.question
+        by_id = {c.pk: c for c in question.choices.all()}
+        keys = {c.pk for c in by_id.values() if c.is_key}
+        selected = answers.get(question.pk, [])
+        points = score_question(
+            kind=question.kind, points=sq.points, keys=keys, selected=set(selected), n_choices=len(by_id),
+            partial_credit=version.partial_credit, negative_marking=version.negative_marking,
+        )
+        scored.append(ScoredQuestion(
+            session_question=sq,
+            choices=[by_id[cid] for cid in sq.choice_order if cid in by_id],
+            selected=selected,
+            score=QuestionScore(
+                question_id=question.pk, topic_slug=question.topic.slug, topic_name=question.topic.name,
+                points=sq.points, score=points, correct=bool(selected) and set(selected) == keys,
+                answered=bool(selected),
+            ),
+        ))
+    raw = sum((s.score.score for s in scored), Decimal("0.00"))
+    maximum = sum((s.score.points for s in scored), Decimal("0.00"))
+    pct = percent(raw, maximum)
+    return ScoreResult(
+        raw_score=raw, max_score=maximum, percent_score=pct, passed=pct >= version.pass_mark,
+        topic_breakdown=topic_breakdown([s.score for s in scored]), questions=scored,
+    )
+
+
+def session_time_used(session: TestSession) -> int | None:
+    """Seconds from start to finish (``None`` while in progress)."""
+    if not session.finished_at:
+        return None
+    return max(0, int((session.finished_at - session.started_at).total_seconds()))
+
+
+def format_seconds(seconds: int | None) -> str:
+    """``1h 02m 05s`` / ``12m 05s`` / ``45s``; ``—`` for ``None``."""
+    if seconds is None:
+        return "—"
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def result_url(session: TestSession) -> str:
+    """Absolute URL of the recruiter's full result page."""
+    return settings.SITE_URL + reverse("recruiter-session-result", kwargs={"session_id": session.pk})
+
+
+def invitation_email_render(*, invitation: Invitation, link: str) -> tuple[str, str, str]:
+    """``(subject, text, html)`` of the candidate's invitation email."""
+    version = invitation.published_version
+    context = {
+        "candidate": invitation.candidate, "version": version, "link": link,
+        "organization": invitation.organization, "expires_at": invitation.expires_at,
+        "time_limit": format_seconds(version.time_limit),
+    }
+    subject = f"Your invitation: {version.title}"
+    return (
+        subject,
+        render_to_string("candidates/email/invitation.txt", context),
+        render_to_string("candidates/email/invitation.html", context),
+    )
+
+
+def report_email_render(*, session: TestSession, result: ScoreResult) -> tuple[str, str, str]:
+    """``(subject, text, html)`` of the recruiter's report: score, per topic, time used, link."""
+    candidate = session.invitation.candidate
+    context = {
+        "session": session, "candidate": candidate, "version": session.published_version, "result": result,
+        "time_used": format_seconds(session_time_used(session)), "url": result_url(session),
+        "status": session.get_status_display(),
+    }
+    verdict = "passed" if result.passed else "did not pass"
+    subject = f"{candidate.name} {verdict} {session.published_version.title}: {result.percent_score}%"
+    return (
+        subject,
+        render_to_string("candidates/email/report.txt", context),
+        render_to_string("candidates/email/report.html", context),
+    )

@@ -1,0 +1,284 @@
+"""Writes of the candidate journey: invite, start, save a response, submit, finish, sweep.
+
+Every function takes ``now`` (taken once per request by the caller) so the deadline check and
+the timestamps of one request agree. Finishing is a compare-and-set on ``status``: however
+often and however concurrently it runs, a session transitions, is scored and is reported once.
+"""
+
+import logging
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from assessments.drawing import draw_form
+from assessments.models import PublishedVersion
+from candidates.enums import InvitationStatus, SessionStatus
+from candidates.errors import InvitationUnavailable, SessionClosed, StaleResponse
+from candidates.models import Candidate, Invitation, Response, SessionQuestion, TestSession
+from candidates.outbox import outbox_enqueue
+from candidates.reports import invitation_email_render, report_email_render, session_score
+from candidates.tokens import invitation_token_new
+from questionbank.enums import QuestionKind
+from questionbank.models import Choice
+from questionbank.services import questions_mark_in_use
+
+logger = logging.getLogger(__name__)
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """A new invitation and its secret token (the only time the token is known)."""
+
+    invitation: Invitation
+    token: str
+
+    @property
+    def link(self) -> str:
+        return settings.SITE_URL + reverse("candidate-landing", kwargs={"token": self.token})
+
+
+@transaction.atomic
+def invitation_create(
+    *, published_version: PublishedVersion, name: str, email: str, expires_at: datetime, invited_by=None,
+    now: datetime,
+) -> IssuedInvitation:
+    """Invite a candidate (created or reused by email within the organisation) to a published version.
+
+    Emails the candidate their personal link (outbox, after commit). Raises ``ValidationError``
+    when ``expires_at`` is not in the future.
+    """
+    if expires_at <= now:
+        raise ValidationError({"expires_at": ["The expiry must be in the future."]})
+    organization = published_version.organization
+    candidate, created = Candidate.objects.get_or_create(
+        organization=organization, email=email.strip().lower(), defaults={"name": name.strip()}
+    )
+    if not created and name.strip() and candidate.name != name.strip():
+        candidate.name = name.strip()
+        candidate.save(update_fields=["name"])
+    token, token_hash = invitation_token_new()
+    invitation = Invitation.objects.create(
+        organization=organization, published_version=published_version, candidate=candidate,
+        invited_by=invited_by, token_hash=token_hash, expires_at=expires_at,
+    )
+    issued = IssuedInvitation(invitation, token)
+    subject, text, html = invitation_email_render(invitation=invitation, link=issued.link)
+    outbox_enqueue(dedup_key=f"invitation:{invitation.pk}", to=candidate.email, subject=subject,
+                   body_text=text, body_html=html)
+    return issued
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation) -> bool:
+    """Revoke an invitation that has not started; returns whether it changed."""
+    return bool(
+        Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.PENDING)
+        .update(status=InvitationStatus.REVOKED)
+    )
+
+
+# --- Sessions ------------------------------------------------------------------------------
+
+def _choice_order(choices: list[Choice], rng: random.Random | None) -> list[int]:
+    """Shuffle the free choices; pinned ones keep their place at the end in their own order."""
+    free = [c.pk for c in choices if not c.pinned]
+    pinned = [c.pk for c in choices if c.pinned]
+    if rng:
+        rng.shuffle(free)
+    return free + pinned
+
+
+def session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSession, bool]:
+    """Start the invitation's session, or return the existing one (resume).
+
+    Returns ``(session, created)``. The deadline is ``now + time_limit``; questions, their
+    order and choice orders are drawn from a stored seed and frozen. Concurrent starts on one
+    invitation give one session (row lock on the invitation, unique constraint as backstop).
+    Raises ``InvitationUnavailable`` (revoked, or expired before starting).
+    """
+    try:
+        return _session_start(invitation=invitation, now=now)
+    except IntegrityError:
+        # A concurrent start won the unique (invitation) constraint: resume that session.
+        return TestSession.objects.get(invitation_id=invitation.pk), False
+
+
+@transaction.atomic
+def _session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSession, bool]:
+    invitation = Invitation.objects.select_for_update().select_related("published_version").get(pk=invitation.pk)
+    existing = TestSession.objects.filter(invitation=invitation).first()
+    if existing:
+        return existing, False
+    if invitation.status == InvitationStatus.REVOKED:
+        raise InvitationUnavailable("revoked", "This invitation has been revoked.")
+    if invitation.expires_at <= now:
+        raise InvitationUnavailable("expired", "This invitation has expired.")
+    version = invitation.published_version
+    seed = secrets.randbits(63)
+    rng = random.Random(seed)  # noqa: S311 - reproducible draw from a stored seed, not a secret
+    form = draw_form(version.spec, rng)
+    if version.shuffle_questions:
+        # Shuffle within each section so sections stay in their order.
+        by_section: dict[int, list] = {}
+        for item in form:
+            by_section.setdefault(item.section_index, []).append(item)
+        form = []
+        for index in sorted(by_section):
+            rng.shuffle(by_section[index])
+            form.extend(by_section[index])
+    choices: dict[int, list[Choice]] = {}
+    for choice in Choice.objects.filter(question_id__in=[d.question_id for d in form]).order_by("order", "id"):
+        choices.setdefault(choice.question_id, []).append(choice)
+    deadline = now + timedelta(seconds=version.time_limit)
+    session = TestSession.objects.create(
+        organization_id=invitation.organization_id, invitation=invitation, published_version=version,
+        seed=seed, started_at=now, deadline=deadline, closes_at=deadline + timedelta(seconds=version.grace_period),
+    )
+    SessionQuestion.objects.bulk_create(
+        SessionQuestion(
+            session=session, question_id=d.question_id, position=i, section_title=d.section_title, points=d.points,
+            choice_order=_choice_order(choices.get(d.question_id, []), rng if version.shuffle_choices else None),
+        )
+        for i, d in enumerate(form, start=1)
+    )
+    questions_mark_in_use(question_ids=[d.question_id for d in form])
+    Invitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.STARTED)
+
+    from candidates.tasks import finish_session_at_deadline  # tasks import services
+
+    closes_at = session.closes_at
+    transaction.on_commit(
+        lambda: finish_session_at_deadline.apply_async(
+            kwargs={"session_id": session.pk}, eta=closes_at + timedelta(seconds=1)
+        )
+    )
+    return session, True
+
+
+def session_expire_if_due(*, session: TestSession, now: datetime) -> TestSession:
+    """Lazy expiry: finish a session past ``deadline + grace_period`` and return it refreshed."""
+    if session.status == SessionStatus.IN_PROGRESS and now > session.closes_at:
+        session_finish(session_id=session.pk, status=SessionStatus.TIMED_OUT, finished_at=session.deadline, now=now)
+        session.refresh_from_db()
+    return session
+
+
+def response_save(
+    *, session: TestSession, question_id: int, selected: list[int], seq: int, now: datetime
+) -> Response:
+    """Store the candidate's answer to one question of an open session (upsert).
+
+    ``selected`` are choice ids of that question (at most one for single choice); ``seq`` is the
+    client's per-question save counter. Raises ``SessionClosed`` after ``deadline +
+    grace_period`` (finishing the session first) or once finished, ``StaleResponse`` when
+    ``seq`` is lower than the stored one, ``ValidationError`` (field-keyed) on bad choices.
+    Nothing is changed when it raises.
+    """
+    if now > session.closes_at:
+        session_expire_if_due(session=session, now=now)
+        raise SessionClosed("Time is up: this answer was not saved.")
+    with transaction.atomic():
+        # The row lock orders this save against a concurrent submit or finish.
+        status = (
+            TestSession.objects.select_for_update().filter(pk=session.pk).values_list("status", flat=True).first()
+        )
+        if status != SessionStatus.IN_PROGRESS:
+            raise SessionClosed("This test has been submitted: answers can no longer change.")
+        row = (
+            SessionQuestion.objects.filter(session_id=session.pk, question_id=question_id)
+            .values_list("choice_order", "question__kind").first()
+        )
+        if row is None:
+            raise ValidationError({"question": ["This question is not part of your test."]})
+        choice_order, kind = row
+        chosen = list(dict.fromkeys(selected))
+        if any(c not in choice_order for c in chosen):
+            raise ValidationError({"selected": ["Choose among this question's choices."]})
+        if kind == QuestionKind.SINGLE_CHOICE and len(chosen) > 1:
+            raise ValidationError({"selected": ["This question takes one choice."]})
+        chosen.sort(key=choice_order.index)
+        response = Response.objects.select_for_update().filter(session_id=session.pk, question_id=question_id).first()
+        if response is None:
+            return Response.objects.create(
+                session_id=session.pk, question_id=question_id, selected=chosen, seq=seq, saved_at=now
+            )
+        if seq < response.seq:
+            raise StaleResponse("A newer answer to this question is already saved.")
+        response.selected, response.seq, response.saved_at = chosen, seq, now
+        response.save(update_fields=["selected", "seq", "saved_at"])
+        return response
+
+
+def session_submit(*, session: TestSession, now: datetime) -> TestSession:
+    """The candidate submits. Idempotent: submitting a submitted session returns it unchanged.
+
+    After ``deadline + grace_period`` the session is finished as timed out instead and
+    ``SessionClosed`` is raised.
+    """
+    if now > session.closes_at:
+        session_expire_if_due(session=session, now=now)
+        if session.status == SessionStatus.TIMED_OUT:
+            raise SessionClosed("Time was up: your saved answers were submitted automatically.")
+    else:
+        session_finish(session_id=session.pk, status=SessionStatus.SUBMITTED, finished_at=now, now=now)
+    session.refresh_from_db()
+    return session
+
+
+@transaction.atomic
+def session_finish(*, session_id: int, status: str, finished_at: datetime, now: datetime) -> bool:
+    """Close an in-progress session, score it and queue the recruiter's report.
+
+    Compare-and-set on ``status``: returns ``True`` only for the one caller that made the
+    transition; every other call (repeat, concurrent, gone) returns ``False`` and does nothing.
+    """
+    changed = TestSession.objects.filter(pk=session_id, status=SessionStatus.IN_PROGRESS).update(
+        status=status, finished_at=finished_at
+    )
+    if changed != 1:
+        return False
+    session = TestSession.objects.select_related(
+        "invitation__candidate", "invitation__invited_by", "published_version"
+    ).get(pk=session_id)
+    result = session_score(session=session)
+    session.raw_score, session.max_score = result.raw_score, result.max_score
+    session.percent_score, session.passed = result.percent_score, result.passed
+    session.topic_breakdown, session.scored_at = result.topic_breakdown, now
+    session.save(update_fields=["raw_score", "max_score", "percent_score", "passed", "topic_breakdown", "scored_at"])
+    Invitation.objects.filter(pk=session.invitation_id).update(status=InvitationStatus.FINISHED)
+    recruiter = session.invitation.invited_by
+    if recruiter and recruiter.email:
+        subject, text, html = report_email_render(session=session, result=result)
+        outbox_enqueue(dedup_key=f"report:session:{session.pk}", to=recruiter.email, subject=subject,
+                       body_text=text, body_html=html)
+    else:
+        logger.warning("session %s finished but its invitation has no recruiter email to report to", session_id)
+    return True
+
+
+def sessions_sweep(*, now: datetime, organization_id: int | None = None, limit: int = 5000) -> int:
+    """Finish every in-progress session past ``deadline + grace_period`` as timed out.
+
+    ``finished_at`` is each session's deadline. One session failing is logged with its id and
+    does not stop the others. Returns how many sessions this call transitioned.
+    """
+    due = TestSession.objects.filter(status=SessionStatus.IN_PROGRESS, closes_at__lt=now)
+    if organization_id is not None:
+        due = due.filter(organization_id=organization_id)
+    finished = 0
+    for session_id, deadline in due.order_by("closes_at", "id").values_list("id", "deadline")[:limit]:
+        try:
+            finished += session_finish(
+                session_id=session_id, status=SessionStatus.TIMED_OUT, finished_at=deadline, now=now
+            )
+        except Exception:
+            logger.exception("sweep: finishing session %s failed", session_id)
+    return finished

@@ -1,0 +1,161 @@
+"""Server-rendered pages: the candidate's journey and the recruiter's result page."""
+
+import contextlib
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments.selectors import organization_for_user
+from candidates.api.authentication import SESSION_KEY
+from candidates.enums import InvitationStatus
+from candidates.errors import CandidateError
+from candidates.models import Invitation
+from candidates.presenters import session_questions, session_state
+from candidates.reports import format_seconds, session_score, session_time_used
+from candidates.selectors import invitation_get_by_token, session_get_for_invitation, session_get_for_recruiter
+from candidates.services import session_expire_if_due, session_start, session_submit, sessions_sweep
+
+UNAVAILABLE = {
+    "unknown": ("This link is not valid", "Check that you opened the whole link from your invitation email."),
+    "expired": ("This invitation has expired", "Ask the recruiter who invited you for a new invitation."),
+    "revoked": (
+        "This invitation has been withdrawn", "Ask the recruiter who invited you if you think this is a mistake."
+    ),
+}
+
+
+def candidate_page(view):
+    """Private, uncached pages that leak nothing through Referer; passes the invitation in."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        invitation = None
+        if view.__name__ != "landing":
+            invitation_id = request.session.get(SESSION_KEY)
+            invitation = (
+                Invitation.objects.select_related("published_version", "candidate", "organization")
+                .filter(pk=invitation_id).first() if invitation_id else None
+            )
+            if invitation is None:
+                response = _unavailable(request, "unknown")
+            else:
+                request.now = timezone.now()
+                response = view(request, invitation, *args, **kwargs)
+        else:
+            response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+def _unavailable(request, reason: str, status: int = 403) -> HttpResponse:
+    title, advice = UNAVAILABLE[reason]
+    return render(request, "candidates/unavailable.html", {"title": title, "advice": advice}, status=status)
+
+
+@require_GET
+@candidate_page
+def landing(request, token: str):
+    """Check the emailed token once, keep the invitation in the session cookie, drop the token from the URL."""
+    invitation = invitation_get_by_token(token=token)
+    if invitation is None:
+        return _unavailable(request, "unknown", status=404)
+    has_session = session_get_for_invitation(invitation=invitation) is not None
+    if invitation.status == InvitationStatus.REVOKED:
+        return _unavailable(request, "revoked")
+    if not has_session and invitation.expires_at <= timezone.now():
+        return _unavailable(request, "expired")
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = invitation.pk
+    return redirect("candidate-home")
+
+
+@require_GET
+@candidate_page
+def home(request, invitation):
+    """Instructions before start; otherwise on to the test or the finished page."""
+    session = session_get_for_invitation(invitation=invitation)
+    if session is not None:
+        session = session_expire_if_due(session=session, now=request.now)
+        return redirect("candidate-test" if session.is_open else "candidate-done")
+    version = invitation.published_version
+    return render(request, "candidates/instructions.html", {
+        "invitation": invitation, "version": version, "time_limit": format_seconds(version.time_limit),
+        "grace": format_seconds(version.grace_period),
+    })
+
+
+@require_POST
+@candidate_page
+def start(request, invitation):
+    try:
+        session_start(invitation=invitation, now=request.now)
+    except CandidateError as exc:
+        return _unavailable(request, exc.code if exc.code in UNAVAILABLE else "unknown")
+    return redirect("candidate-test")
+
+
+@require_GET
+@candidate_page
+def test_page(request, invitation):
+    session = session_get_for_invitation(invitation=invitation)
+    if session is None:
+        return redirect("candidate-home")
+    session = session_expire_if_due(session=session, now=request.now)
+    if not session.is_open:
+        return redirect("candidate-done")
+    questions = session_questions(session)
+    for q in questions:
+        q["selected"] = set(q["response"]["selected"]) if q["response"] else set()
+    return render(request, "candidates/test.html", {
+        "session": session, "state": session_state(session, now=request.now), "questions": questions,
+        "version": session.published_version,
+    })
+
+
+@require_POST
+@candidate_page
+def submit(request, invitation):
+    session = session_get_for_invitation(invitation=invitation)
+    if session is not None:
+        # SessionClosed means it timed out instead: the finished page says so.
+        with contextlib.suppress(CandidateError):
+            session_submit(session=session, now=request.now)
+    return redirect("candidate-done")
+
+
+@require_GET
+@candidate_page
+def done(request, invitation):
+    session = session_get_for_invitation(invitation=invitation)
+    if session is None:
+        return redirect("candidate-home")
+    session = session_expire_if_due(session=session, now=request.now)
+    if session.is_open:
+        return redirect("candidate-test")
+    return render(request, "candidates/done.html", {
+        "session": session, "state": session_state(session, now=request.now), "version": session.published_version,
+        "organization": invitation.organization,
+    })
+
+
+@login_required
+@require_GET
+def recruiter_session_result(request, session_id: int):
+    """The full result of one session for a recruiter of its organisation (404 for anyone else)."""
+    organization = organization_for_user(request.user)
+    if organization is None:
+        raise Http404("No such test session.")
+    sessions_sweep(now=timezone.now(), organization_id=organization.pk)
+    session = session_get_for_recruiter(organization=organization, session_id=session_id)
+    context = {"session": session, "candidate": session.invitation.candidate, "version": session.published_version,
+               "time_used": format_seconds(session_time_used(session))}
+    if not session.is_open:
+        context["result"] = session_score(session=session)
+    return render(request, "candidates/recruiter_result.html", context)

@@ -1,0 +1,7 @@
+"""Development settings: the embedded defaults, DEBUG on unless told otherwise."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env("SECRET_KEY", default="django-insecure-assay-local-development-only")

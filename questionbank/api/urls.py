@@ -1,0 +1,9 @@
+from django.urls import path
+
+from questionbank.api.views import QuestionDetailApi, QuestionListApi, TopicListApi
+
+urlpatterns = [
+    path("topics/", TopicListApi.as_view(), name="api-topic-list"),
+    path("questions/", QuestionListApi.as_view(), name="api-question-list"),
+    path("questions/<int:pk>/", QuestionDetailApi.as_view(), name="api-question-detail"),
+]
