@@ -1,0 +1,53 @@
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import TopicFactory, invite, published_version_make, question_make, recruiter_create
+
+
+@pytest.fixture
+def recruiter(db):
+    return recruiter_create()
+
+
+@pytest.fixture
+def organization(recruiter):
+    return recruiter.membership.organization
+
+
+@pytest.fixture
+def bank(db):
+    """Two topics with six published single-choice questions each (choice 0 is the key)."""
+    topics = [TopicFactory(slug="routing"), TopicFactory(slug="templates")]
+    for topic in topics:
+        for n in range(6):
+            question_make(topic, n=n)
+    return topics
+
+
+@pytest.fixture
+def version(organization, recruiter, bank):
+    """A published 6-question test (3 per topic), 10 minutes, 30 s grace, no shuffling."""
+    return published_version_make(
+        organization=organization, recruiter=recruiter, rules=[(bank[0], 3), (bank[1], 3)],
+        shuffle_questions=False, shuffle_choices=False,
+    )
+
+
+@pytest.fixture
+def issued(version, recruiter):
+    return invite(version, recruiter=recruiter)
+
+
+@pytest.fixture
+def recruiter_api(recruiter):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=recruiter).key}")
+    return client
+
+
+@pytest.fixture
+def candidate_api(issued):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Invitation {issued.token}")
+    return client
