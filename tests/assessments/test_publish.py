@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from assessments.models import PublishedVersion
 from assessments import services
+from assessments.models import PublishedVersion
 from assessments.services import DrawRuleData, SectionData
 from questionbank.models import Question
 from tests.factories import TopicFactory, question_make

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -20,6 +21,10 @@ class Command(BaseCommand):
         for folder in (settings.VAR_DIR, settings.EMAIL_FILE_PATH, settings.BROKER_DIR / "queue",
                        settings.BROKER_DIR / "control"):
             folder.mkdir(parents=True, exist_ok=True)
+        if "SITE_URL" not in os.environ:
+            # Links in emails must point at the address this server really listens on.
+            host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
+            settings.SITE_URL = os.environ["SITE_URL"] = f"http://{host}"
         call_command("migrate", interactive=False, verbosity=1)
         call_command("load_seed_bank")
         call_command("demo_setup")
