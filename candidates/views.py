@@ -48,7 +48,10 @@ def candidate_page(view):
         else:
             response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        # The token only ever appears in the landing URL, which sends no Referer at all. The other
+        # pages use same-origin: with no-referrer, browsers send "Origin: null" on POST and CSRF
+        # origin checking would refuse every form and autosave.
+        response["Referrer-Policy"] = "no-referrer" if view.__name__ == "landing" else "same-origin"
         return response
 
     return wrapper

@@ -16,6 +16,8 @@ def _land(issued) -> Client:
     assert issued.token not in response["Location"]
     assert response["Referrer-Policy"] == "no-referrer"
     assert response["Cache-Control"] == "no-store"
+    page = client.get("/take/")
+    assert (page["Referrer-Policy"], page["Cache-Control"]) == ("same-origin", "no-store")
     return client
 
 
