@@ -29,26 +29,25 @@ class InvitationAdmin(ReadOnlyAdmin):
     exclude = ["token_hash"]
 
 
-class SessionQuestionInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class SessionQuestionInline(ReadOnlyInline):
     model = SessionQuestion
-    extra = 0
     fields = ["position", "question", "points", "section_title"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class ResponseInline(admin.TabularInline):
+class ResponseInline(ReadOnlyInline):
     model = Response
-    extra = 0
     fields = ["question", "selected", "seq", "saved_at"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TestSession)

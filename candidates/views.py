@@ -62,6 +62,16 @@ def _unavailable(request, reason: str, status: int = 403) -> HttpResponse:
     return render(request, "candidates/unavailable.html", {"title": title, "advice": advice}, status=status)
 
 
+def _route(request, invitation, here: str):
+    """``(session, redirect)``: where the candidate belongs (instructions before start, the test while
+    open, the finished page after), with a redirect unless that is ``here``. Applies lazy expiry."""
+    session = session_get_for_invitation(invitation=invitation)
+    if session is not None:
+        session = session_expire_if_due(session=session, now=request.now)
+    belongs = "candidate-home" if session is None else "candidate-test" if session.is_open else "candidate-done"
+    return session, (None if belongs == here else redirect(belongs))
+
+
 @require_GET
 @candidate_page
 def landing(request, token: str):
@@ -83,10 +93,9 @@ def landing(request, token: str):
 @candidate_page
 def home(request, invitation):
     """Instructions before start; otherwise on to the test or the finished page."""
-    session = session_get_for_invitation(invitation=invitation)
-    if session is not None:
-        session = session_expire_if_due(session=session, now=request.now)
-        return redirect("candidate-test" if session.is_open else "candidate-done")
+    _, elsewhere = _route(request, invitation, "candidate-home")
+    if elsewhere:
+        return elsewhere
     version = invitation.published_version
     return render(request, "candidates/instructions.html", {
         "invitation": invitation, "version": version, "time_limit": format_seconds(version.time_limit),
@@ -107,12 +116,9 @@ def start(request, invitation):
 @require_GET
 @candidate_page
 def test_page(request, invitation):
-    session = session_get_for_invitation(invitation=invitation)
-    if session is None:
-        return redirect("candidate-home")
-    session = session_expire_if_due(session=session, now=request.now)
-    if not session.is_open:
-        return redirect("candidate-done")
+    session, elsewhere = _route(request, invitation, "candidate-test")
+    if elsewhere:
+        return elsewhere
     questions = session_questions(session)
     for q in questions:
         q["selected"] = set(q["response"]["selected"]) if q["response"] else set()
@@ -136,12 +142,9 @@ def submit(request, invitation):
 @require_GET
 @candidate_page
 def done(request, invitation):
-    session = session_get_for_invitation(invitation=invitation)
-    if session is None:
-        return redirect("candidate-home")
-    session = session_expire_if_due(session=session, now=request.now)
-    if session.is_open:
-        return redirect("candidate-test")
+    session, elsewhere = _route(request, invitation, "candidate-done")
+    if elsewhere:
+        return elsewhere
     return render(request, "candidates/done.html", {
         "session": session, "state": session_state(session, now=request.now), "version": session.published_version,
         "organization": invitation.organization,
