@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from candidates.models import Response, TestSession
 from tests.factories import invite, published_version_make
@@ -29,6 +30,9 @@ def browser_page():
         ])
         page = browser.new_page(viewport={"width": 390, "height": 800})  # phone width
         yield page
+        # ORM connections opened while Playwright's loop runs live in that context: close them here,
+        # or the test database cannot be dropped at the end of the run.
+        connections.close_all()
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
