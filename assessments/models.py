@@ -63,6 +63,9 @@ class TestSettings(models.Model):
         default=False, help_text="Allow a question's score to go below zero (never below −points)."
     )
     show_score_to_candidate = models.BooleanField(default=False)
+    fast_answer_threshold = models.PositiveSmallIntegerField(
+        default=5, help_text="Seconds: a first answer given faster than this is flagged as a signal for review."
+    )
 
     class Meta:
         abstract = True

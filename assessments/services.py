@@ -15,7 +15,7 @@ from questionbank.services import questions_mark_in_use
 
 SETTINGS_FIELDS = (
     "title", "role", "description", "time_limit", "grace_period", "pass_mark", "shuffle_questions",
-    "shuffle_choices", "partial_credit", "negative_marking", "show_score_to_candidate",
+    "shuffle_choices", "partial_credit", "negative_marking", "show_score_to_candidate", "fast_answer_threshold",
 )
 
 

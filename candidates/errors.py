@@ -26,7 +26,21 @@ class SessionClosed(CandidateError):
 
 
 class StaleResponse(CandidateError):
-    """A save carried an older ``seq`` than the stored answer; nothing was changed."""
+    """A save carried an older ``seq`` than the stored answer; nothing was changed.
+
+    ``selected`` and ``seq`` are the stored (newer) answer, so the page can show it.
+    """
 
     code = "stale_response"
     http_status = 409
+
+    def __init__(self, message: str, *, selected: list[int], seq: int):
+        self.selected, self.seq = selected, seq
+        super().__init__(message)
+
+
+class TooManyEvents(CandidateError):
+    """The session's integrity events exceed their cap (in total or per minute)."""
+
+    code = "too_many_events"
+    http_status = 429

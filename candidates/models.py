@@ -76,6 +76,8 @@ class TestSession(models.Model):
     passed = models.BooleanField(null=True, blank=True)
     topic_breakdown = models.JSONField(default=list, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True, help_text="Last address seen.")
+    client_user_agent = models.CharField(max_length=300, blank=True, help_text="Last user agent seen.")
 
     class Meta:
         ordering = ["-started_at"]
@@ -119,15 +121,18 @@ class SessionQuestion(models.Model):
 class Response(models.Model):
     """The candidate's current answer to one question of a session.
 
-    ``selected`` is a list of choice ids. ``seq`` is the client's save counter for the
-    question: a save with a lower ``seq`` than the stored one is stale and refused.
+    ``selected`` is a list of choice ids. ``seq`` orders the saves of one question: the page
+    sends the time of the change in milliseconds (so a queued offline save or a second tab's
+    older change is recognised), and a save with a lower ``seq`` than the stored one is stale
+    and refused. ``first_saved_at`` (server time) feeds the fast-answer integrity signal.
     """
 
     session = models.ForeignKey(TestSession, on_delete=models.CASCADE, related_name="responses")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     selected = models.JSONField(default=list)
-    seq = models.PositiveIntegerField(default=0)
+    seq = models.PositiveBigIntegerField(default=0)
     saved_at = models.DateTimeField()
+    first_saved_at = models.DateTimeField()
 
     class Meta:
         constraints = [
@@ -164,3 +169,34 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.status})"
+
+
+class IntegrityEvent(models.Model):
+    """An append-only signal for a human reviewer: page events reported by the browser and
+    changes of client address or user agent seen by the server. Never an automatic fail.
+
+    ``occurred_at`` is server time; ``detail`` is capped at ``DETAIL_MAX`` characters.
+    """
+
+    DETAIL_MAX = 200
+
+    class Kind(models.TextChoices):
+        FOCUS_LOST = "focus_lost", "Page lost focus"
+        TAB_HIDDEN = "tab_hidden", "Tab hidden"
+        PASTE = "paste", "Paste into the page"
+        FULLSCREEN_EXIT = "fullscreen_exit", "Left full screen"
+        CLIENT_CHANGED = "client_changed", "IP address or browser changed"
+
+    session = models.ForeignKey(TestSession, on_delete=models.CASCADE, related_name="integrity_events")
+    kind = models.CharField(max_length=20, choices=Kind)
+    detail = models.CharField(max_length=DETAIL_MAX, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["session_id", "occurred_at", "id"]
+        indexes = [models.Index(fields=["session", "occurred_at"], name="integrity_session_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.occurred_at:%H:%M:%S}"

@@ -19,8 +19,8 @@ from django.urls import reverse
 from assessments.drawing import draw_form
 from assessments.models import PublishedVersion
 from candidates.enums import InvitationStatus, SessionStatus
-from candidates.errors import InvitationUnavailable, SessionClosed, StaleResponse
-from candidates.models import Candidate, Invitation, Response, SessionQuestion, TestSession
+from candidates.errors import InvitationUnavailable, SessionClosed, StaleResponse, TooManyEvents
+from candidates.models import Candidate, IntegrityEvent, Invitation, Response, SessionQuestion, TestSession
 from candidates.outbox import outbox_enqueue
 from candidates.reports import invitation_email_render, report_email_render, session_score
 from candidates.tokens import invitation_token_new
@@ -208,10 +208,12 @@ def response_save(
         response = Response.objects.select_for_update().filter(session_id=session.pk, question_id=question_id).first()
         if response is None:
             return Response.objects.create(
-                session_id=session.pk, question_id=question_id, selected=chosen, seq=seq, saved_at=now
+                session_id=session.pk, question_id=question_id, selected=chosen, seq=seq, saved_at=now,
+                first_saved_at=now,
             )
         if seq < response.seq:
-            raise StaleResponse("A newer answer to this question is already saved.")
+            raise StaleResponse("A newer answer to this question is already saved.", selected=response.selected,
+                                seq=response.seq)
         response.selected, response.seq, response.saved_at = chosen, seq, now
         response.save(update_fields=["selected", "seq", "saved_at"])
         return response
@@ -282,3 +284,59 @@ def sessions_sweep(*, now: datetime, organization_id: int | None = None, limit: 
         except Exception:
             logger.exception("sweep: finishing session %s failed", session_id)
     return finished
+
+
+# --- Integrity signals ---------------------------------------------------------------------
+
+EVENTS_PER_SESSION = 500
+EVENTS_PER_MINUTE = 30
+BROWSER_EVENT_KINDS = frozenset(
+    {IntegrityEvent.Kind.FOCUS_LOST, IntegrityEvent.Kind.TAB_HIDDEN, IntegrityEvent.Kind.PASTE,
+     IntegrityEvent.Kind.FULLSCREEN_EXIT}
+)
+
+
+def session_client_seen(*, session: TestSession, ip: str | None, user_agent: str, now: datetime) -> None:
+    """Remember the client's address and user agent; a change is recorded as an integrity event.
+
+    Writes only when something changed, so the autosave path normally adds no query.
+    """
+    if (session.client_ip, session.client_user_agent) == (ip, user_agent):
+        return
+    with transaction.atomic():
+        if session.client_ip or session.client_user_agent:
+            IntegrityEvent.objects.create(
+                session=session, kind=IntegrityEvent.Kind.CLIENT_CHANGED, ip=ip, user_agent=user_agent,
+                occurred_at=now,
+                detail=f"was {session.client_ip} / {session.client_user_agent}"[: IntegrityEvent.DETAIL_MAX],
+            )
+        TestSession.objects.filter(pk=session.pk).update(client_ip=ip, client_user_agent=user_agent)
+    session.client_ip, session.client_user_agent = ip, user_agent
+
+
+def integrity_event_record(
+    *, session: TestSession, kind: str, detail: str, ip: str | None, user_agent: str, now: datetime
+) -> IntegrityEvent:
+    """Append a browser-reported event (focus lost, tab hidden, paste, left full screen).
+
+    Stamped with server time; ``detail`` cut to 200 characters. Raises ``ValidationError`` for
+    another kind, ``SessionClosed`` once the session is finished, ``TooManyEvents`` beyond 500
+    events per session or 30 per minute.
+    """
+    if kind not in BROWSER_EVENT_KINDS:
+        raise ValidationError({"kind": [f"Use one of {sorted(BROWSER_EVENT_KINDS)}."]})
+    with transaction.atomic():
+        status = (
+            TestSession.objects.select_for_update().filter(pk=session.pk).values_list("status", flat=True).first()
+        )
+        if status != SessionStatus.IN_PROGRESS:
+            raise SessionClosed("This test is finished.")
+        events = IntegrityEvent.objects.filter(session_id=session.pk)
+        if events.count() >= EVENTS_PER_SESSION or (
+            events.filter(occurred_at__gt=now - timedelta(minutes=1)).count() >= EVENTS_PER_MINUTE
+        ):
+            raise TooManyEvents("Too many events for this session.")
+        return IntegrityEvent.objects.create(
+            session_id=session.pk, kind=kind, detail=detail[: IntegrityEvent.DETAIL_MAX], ip=ip,
+            user_agent=user_agent, occurred_at=now,
+        )

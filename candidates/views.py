@@ -11,13 +11,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.selectors import organization_for_user
 from candidates.api.authentication import SESSION_KEY
+from candidates.clients import client_ip, client_user_agent
 from candidates.enums import InvitationStatus
 from candidates.errors import CandidateError
+from candidates.integrity import integrity_summary
 from candidates.models import Invitation
 from candidates.presenters import session_questions, session_state
 from candidates.reports import format_seconds, session_score, session_time_used
 from candidates.selectors import invitation_get_by_token, session_get_for_invitation, session_get_for_recruiter
-from candidates.services import session_expire_if_due, session_start, session_submit, sessions_sweep
+from candidates.services import (
+    session_client_seen,
+    session_expire_if_due,
+    session_start,
+    session_submit,
+    sessions_sweep,
+)
 
 UNAVAILABLE = {
     "unknown": ("This link is not valid", "Check that you opened the whole link from your invitation email."),
@@ -37,7 +45,7 @@ def candidate_page(view):
         if view.__name__ != "landing":
             invitation_id = request.session.get(SESSION_KEY)
             invitation = (
-                Invitation.objects.select_related("published_version", "candidate", "organization")
+                Invitation.objects.select_related("published_version", "candidate", "organization", "invited_by")
                 .filter(pk=invitation_id).first() if invitation_id else None
             )
             if invitation is None:
@@ -57,9 +65,21 @@ def candidate_page(view):
     return wrapper
 
 
-def _unavailable(request, reason: str, status: int = 403) -> HttpResponse:
+def _contact(invitation: Invitation | None) -> str:
+    """Who the candidate should write to: the inviting recruiter, else the organisation."""
+    if invitation is None:
+        return ""
+    recruiter = invitation.invited_by
+    if recruiter and recruiter.email:
+        name = recruiter.get_full_name() or recruiter.email
+        return f"{name} ({recruiter.email}) at {invitation.organization.name}"
+    return invitation.organization.name
+
+
+def _unavailable(request, reason: str, status: int = 403, invitation: Invitation | None = None) -> HttpResponse:
     title, advice = UNAVAILABLE[reason]
-    return render(request, "candidates/unavailable.html", {"title": title, "advice": advice}, status=status)
+    return render(request, "candidates/unavailable.html",
+                  {"title": title, "advice": advice, "contact": _contact(invitation)}, status=status)
 
 
 def _route(request, invitation, here: str):
@@ -67,6 +87,8 @@ def _route(request, invitation, here: str):
     open, the finished page after), with a redirect unless that is ``here``. Applies lazy expiry."""
     session = session_get_for_invitation(invitation=invitation)
     if session is not None:
+        session_client_seen(session=session, ip=client_ip(request), user_agent=client_user_agent(request),
+                            now=request.now)
         session = session_expire_if_due(session=session, now=request.now)
     belongs = "candidate-home" if session is None else "candidate-test" if session.is_open else "candidate-done"
     return session, (None if belongs == here else redirect(belongs))
@@ -81,9 +103,9 @@ def landing(request, token: str):
         return _unavailable(request, "unknown", status=404)
     has_session = session_get_for_invitation(invitation=invitation) is not None
     if invitation.status == InvitationStatus.REVOKED:
-        return _unavailable(request, "revoked")
+        return _unavailable(request, "revoked", invitation=invitation)
     if not has_session and invitation.expires_at <= timezone.now():
-        return _unavailable(request, "expired")
+        return _unavailable(request, "expired", invitation=invitation)
     request.session.cycle_key()
     request.session[SESSION_KEY] = invitation.pk
     return redirect("candidate-home")
@@ -109,7 +131,7 @@ def start(request, invitation):
     try:
         session_start(invitation=invitation, now=request.now)
     except CandidateError as exc:
-        return _unavailable(request, exc.code if exc.code in UNAVAILABLE else "unknown")
+        return _unavailable(request, exc.code if exc.code in UNAVAILABLE else "unknown", invitation=invitation)
     return redirect("candidate-test")
 
 
@@ -147,7 +169,7 @@ def done(request, invitation):
         return elsewhere
     return render(request, "candidates/done.html", {
         "session": session, "state": session_state(session, now=request.now), "version": session.published_version,
-        "organization": invitation.organization,
+        "organization": invitation.organization, "contact": _contact(invitation),
     })
 
 
@@ -164,4 +186,5 @@ def recruiter_session_result(request, session_id: int):
                "time_used": format_seconds(session_time_used(session))}
     if not session.is_open:
         context["result"] = session_score(session=session)
+        context["integrity"] = integrity_summary(session=session, scored=context["result"].questions)
     return render(request, "candidates/recruiter_result.html", context)

@@ -164,3 +164,16 @@ def test_api_candidate_without_valid_token_is_refused(db, header):
         client.credentials(HTTP_AUTHORIZATION=header)
 
     assert client.post("/api/candidate/session/start/").status_code in (401, 403)
+
+
+def test_api_stale_save_is_409_with_the_stored_answer(candidate_api):
+    question = candidate_api.post("/api/candidate/session/start/").json()["questions"][0]
+    url = f"/api/candidate/session/responses/{question['id']}/"
+    newer, older = question["choices"][0]["id"], question["choices"][1]["id"]
+    candidate_api.put(url, {"selected": [newer], "seq": 1_790_000_000_500}, format="json")
+
+    stale = candidate_api.put(url, {"selected": [older], "seq": 1_790_000_000_000}, format="json")
+
+    assert stale.status_code == 409
+    assert stale.json() | {"detail": ""} == {"code": "stale_response", "detail": "", "selected": [newer],
+                                             "seq": 1_790_000_000_500}

@@ -9,10 +9,18 @@ from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from candidates.api.authentication import InvitationCookieAuthentication, InvitationTokenAuthentication, IsCandidate
-from candidates.errors import CandidateError
+from candidates.clients import client_ip, client_user_agent
+from candidates.errors import CandidateError, StaleResponse
 from candidates.presenters import remaining_seconds, session_questions, session_state
 from candidates.selectors import session_get_for_invitation
-from candidates.services import response_save, session_expire_if_due, session_start, session_submit
+from candidates.services import (
+    integrity_event_record,
+    response_save,
+    session_client_seen,
+    session_expire_if_due,
+    session_start,
+    session_submit,
+)
 
 
 def _error(exc: CandidateError) -> ApiResponse:
@@ -41,9 +49,12 @@ class CandidateApiView(APIView):
         super().initial(request, *args, **kwargs)
 
     def current_session(self):
+        """The invitation's session after lazy expiry, with the client's address noted; ``None`` before start."""
         session = session_get_for_invitation(invitation=self.request.auth)
         if session is None:
             return None
+        session_client_seen(session=session, ip=client_ip(self.request), user_agent=client_user_agent(self.request),
+                            now=self.now)
         return session_expire_if_due(session=session, now=self.now)
 
     def state(self, session, *, questions: bool) -> dict:
@@ -69,7 +80,7 @@ class SessionStartApi(CandidateApiView):
             session, created = session_start(invitation=request.auth, now=self.now)
         except CandidateError as exc:
             return _error(exc)
-        session = session_expire_if_due(session=session, now=self.now)
+        session = self.current_session()
         return ApiResponse(
             SessionOutput(self.state(session, questions=True)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -78,7 +89,7 @@ class SessionStartApi(CandidateApiView):
 
 class ResponseInput(serializers.Serializer):
     selected = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=20, allow_empty=True)
-    seq = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
+    seq = serializers.IntegerField(min_value=0, max_value=2**63 - 1, default=0)
 
 
 class ResponseSaveApi(CandidateApiView):
@@ -94,7 +105,7 @@ class ResponseSaveApi(CandidateApiView):
     def put(self, request, question_id: int):
         data = ResponseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        session = session_get_for_invitation(invitation=request.auth)
+        session = self.current_session()
         if session is None:
             return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=409)
         try:
@@ -102,6 +113,9 @@ class ResponseSaveApi(CandidateApiView):
                 session=session, question_id=question_id, selected=data.validated_data["selected"],
                 seq=data.validated_data["seq"], now=self.now,
             )
+        except StaleResponse as exc:
+            return ApiResponse({"code": exc.code, "detail": str(exc), "selected": exc.selected, "seq": exc.seq},
+                               status=exc.http_status)
         except CandidateError as exc:
             return _error(exc)
         except DjangoValidationError as exc:
@@ -115,7 +129,7 @@ class ResponseSaveApi(CandidateApiView):
 class SessionSubmitApi(CandidateApiView):
     @extend_schema(request=None, responses=SessionOutput, summary="Submit the test")
     def post(self, request):
-        session = session_get_for_invitation(invitation=request.auth)
+        session = self.current_session()
         if session is None:
             return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=409)
         try:
@@ -123,3 +137,28 @@ class SessionSubmitApi(CandidateApiView):
         except CandidateError as exc:
             return _error(exc)
         return ApiResponse(SessionOutput(self.state(session, questions=False)).data)
+
+
+class EventInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["focus_lost", "tab_hidden", "paste", "fullscreen_exit"])
+    detail = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class EventRecordApi(CandidateApiView):
+    """Append-only: the page reports integrity events; nothing here can edit or delete them."""
+
+    @extend_schema(request=EventInput, responses={201: None}, summary="Report an integrity event (append-only)")
+    def post(self, request):
+        data = EventInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = self.current_session()
+        if session is None:
+            return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=409)
+        try:
+            integrity_event_record(
+                session=session, kind=data.validated_data["kind"], detail=data.validated_data["detail"],
+                ip=client_ip(request), user_agent=client_user_agent(request), now=self.now,
+            )
+        except CandidateError as exc:
+            return _error(exc)
+        return ApiResponse(status=status.HTTP_201_CREATED)

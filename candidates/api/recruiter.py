@@ -13,8 +13,9 @@ from rest_framework.views import APIView
 
 from assessments.api.permissions import IsRecruiter
 from assessments.selectors import published_version_get
+from candidates.integrity import integrity_summary
 from candidates.models import Invitation, TestSession
-from candidates.reports import session_time_used
+from candidates.reports import session_score, session_time_used
 from candidates.selectors import (
     invitation_list_for_recruiter,
     session_get_for_recruiter,
@@ -121,4 +122,7 @@ class SessionResultApi(APIView):
     def get(self, request, session_id: int):
         sessions_sweep(now=timezone.now(), organization_id=request.organization.pk)
         session = session_get_for_recruiter(organization=request.organization, session_id=session_id)
-        return Response(SessionResultOutput(session).data)
+        data = SessionResultOutput(session).data
+        if not session.is_open:
+            data["integrity"] = integrity_summary(session=session, scored=session_score(session=session).questions)
+        return Response(data)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("candidate/session/responses/<int:question_id>/", candidate.ResponseSaveApi.as_view(),
          name="api-candidate-response"),
     path("candidate/session/submit/", candidate.SessionSubmitApi.as_view(), name="api-candidate-submit"),
+    path("candidate/session/events/", candidate.EventRecordApi.as_view(), name="api-candidate-events"),
 ]
