@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from assessments.models import Organization
+from candidates.enums import InvitationStatus
 from candidates.models import Invitation, Response, SessionQuestion, TestSession
 from candidates.tokens import invitation_token_hash
 
@@ -21,6 +22,13 @@ def invitation_get_by_token(*, token: str) -> Invitation | None:
     if invitation is None or not hmac.compare_digest(invitation.token_hash, token_hash):
         return None
     return invitation
+
+
+def invitation_is_active(invitation: Invitation, *, now) -> bool:
+    """Whether the invitation may still be used: not revoked or finished, and not expired before start."""
+    if invitation.status == InvitationStatus.PENDING:
+        return invitation.expires_at > now
+    return invitation.status == InvitationStatus.STARTED
 
 
 def session_get_for_invitation(*, invitation: Invitation) -> TestSession | None:

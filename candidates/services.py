@@ -78,9 +78,13 @@ def invitation_create(
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation) -> bool:
-    """Revoke an invitation that has not started; returns whether it changed."""
+    """Revoke an invitation that is not finished; the candidate's next request is refused.
+
+    A started session stays as it is and is closed by the sweeper at its deadline. Returns
+    whether anything changed.
+    """
     return bool(
-        Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.PENDING)
+        Invitation.objects.filter(pk=invitation.pk, status__in=[InvitationStatus.PENDING, InvitationStatus.STARTED])
         .update(status=InvitationStatus.REVOKED)
     )
 
@@ -255,7 +259,9 @@ def session_finish(*, session_id: int, status: str, finished_at: datetime, now: 
     session.percent_score, session.passed = result.percent_score, result.passed
     session.topic_breakdown, session.scored_at = result.topic_breakdown, now
     session.save(update_fields=["raw_score", "max_score", "percent_score", "passed", "topic_breakdown", "scored_at"])
-    Invitation.objects.filter(pk=session.invitation_id).update(status=InvitationStatus.FINISHED)
+    Invitation.objects.filter(pk=session.invitation_id, status=InvitationStatus.STARTED).update(
+        status=InvitationStatus.FINISHED
+    )
     recruiter = session.invitation.invited_by
     if recruiter and recruiter.email:
         subject, text, html = report_email_render(session=session, result=result)

@@ -50,6 +50,8 @@ def candidate_page(view):
             )
             if invitation is None:
                 response = _unavailable(request, "unknown")
+            elif invitation.status == InvitationStatus.REVOKED:
+                response = _unavailable(request, "revoked", invitation=invitation)
             else:
                 request.now = timezone.now()
                 response = view(request, invitation, *args, **kwargs)

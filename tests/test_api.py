@@ -63,8 +63,8 @@ def test_api_full_journey(recruiter_api, bank, django_capture_on_commit_callback
     assert "score" not in submitted.json()
     late = candidate.put(f"/api/candidate/session/responses/{first['id']}/",
                          {"selected": [first["choices"][1]["id"]], "seq": 2}, format="json")
-    assert late.status_code == 409
-    assert late.json()["code"] == "session_closed"
+    assert late.status_code == 401                     # a finished invitation is no longer a credential
+    assert late.json() == {"detail": "This invitation link is not valid."}
 
     results = recruiter_api.get("/api/test-sessions/")
     assert results.status_code == 200

@@ -1,13 +1,15 @@
 """How a candidate is recognised: by invitation token header, or by the page's session cookie."""
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from candidates.models import Invitation
-from candidates.selectors import invitation_get_by_token
+from candidates.selectors import invitation_get_by_token, invitation_is_active
 
 SESSION_KEY = "assay_invitation_id"
+NOT_VALID = "This invitation link is not valid."
 
 
 class InvitationTokenAuthentication(authentication.BaseAuthentication):
@@ -22,8 +24,9 @@ class InvitationTokenAuthentication(authentication.BaseAuthentication):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Use: Authorization: Invitation <token>.")
         invitation = invitation_get_by_token(token=header[1])
-        if invitation is None:
-            raise exceptions.AuthenticationFailed("This invitation link is not valid.")
+        if invitation is None or not invitation_is_active(invitation, now=timezone.now()):
+            # Unknown, expired, revoked and finished all get the same answer: no oracle.
+            raise exceptions.AuthenticationFailed(NOT_VALID)
         return AnonymousUser(), invitation
 
     def authenticate_header(self, request):
@@ -40,8 +43,8 @@ class InvitationCookieAuthentication(authentication.SessionAuthentication):
         invitation = (
             Invitation.objects.select_related("published_version", "candidate").filter(pk=invitation_id).first()
         )
-        if invitation is None:
-            return None
+        if invitation is None or not invitation_is_active(invitation, now=timezone.now()):
+            raise exceptions.AuthenticationFailed(NOT_VALID)
         self.enforce_csrf(request)
         return AnonymousUser(), invitation
 

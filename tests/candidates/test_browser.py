@@ -208,13 +208,12 @@ def test_browser_integrity_events_reach_the_server(live_server, context, issued)
     start(page, live_server.url, issued.token)
 
     # Headless Chromium has no window manager to take focus away: the browser events are dispatched.
-    page.evaluate("window.dispatchEvent(new Event('blur'))")
-    page.evaluate("document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: new DataTransfer()}))")
-
-    for _ in range(50):
-        if IntegrityEvent.objects.count() == 2:
-            break
-        page.wait_for_timeout(100)
+    # Wait on the replies, not by polling: on SQLite the live server shares the test's connection.
+    for script in ("window.dispatchEvent(new Event('blur'))",
+                   "document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: new DataTransfer()}))"):
+        with page.expect_response("**/api/candidate/session/events/") as reply:
+            page.evaluate(script)
+        assert reply.value.status == 201
     assert sorted(IntegrityEvent.objects.values_list("kind", "detail")) == [
         ("focus_lost", ""), ("paste", "0 characters")]
     assert IntegrityEvent.objects.filter(ip="127.0.0.1").count() == 2

@@ -106,3 +106,18 @@ def test_pages_recruiter_result_is_scoped_to_organization(issued, recruiter, cli
     assert page.status_code == 200
     assert b"(key)" in page.content
     assert other.status_code == 404
+
+
+def test_pages_revocation_takes_effect_on_the_next_request(issued, candidate_api):
+    from candidates.services import invitation_revoke
+
+    client = _land(issued)
+    client.post("/take/start/", {"csrfmiddlewaretoken": _csrf(client)})
+    assert client.get("/take/test/").status_code == 200
+
+    invitation_revoke(invitation=issued.invitation)
+
+    page = client.get("/take/test/")
+    api = candidate_api.get("/api/candidate/session/")
+    assert (page.status_code, b"withdrawn" in page.content) == (403, True)
+    assert api.status_code == 401
