@@ -51,3 +51,11 @@ def candidate_api(issued):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Invitation {issued.token}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters and login lock-outs live in the cache: every test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()

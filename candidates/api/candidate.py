@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as ApiResponse
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from candidates.api.authentication import InvitationCookieAuthentication, InvitationTokenAuthentication, IsCandidate
@@ -42,6 +43,9 @@ class SessionOutput(serializers.Serializer):
 class CandidateApiView(APIView):
     authentication_classes = [InvitationTokenAuthentication, InvitationCookieAuthentication]
     permission_classes = [IsCandidate]
+    # Keyed on the client address (NUM_PROXIES = TRUSTED_PROXY_COUNT): strangers with a link.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "candidate"
 
     def initial(self, request, *args, **kwargs):
         # One clock reading per request: every deadline check and timestamp below uses it.

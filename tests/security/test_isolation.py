@@ -1,0 +1,162 @@
+"""Every route, called as every kind of caller, against organisation 1 / candidate A's objects.
+
+The routes are discovered from the URL conf: a route missing from ``ROUTES`` fails the test, so a
+new route cannot ship without saying who may call it.
+"""
+
+import pytest
+from django.contrib import admin
+from django.urls import URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from candidates.services import session_start
+from tests.factories import TopicFactory, invite, published_version_make, question_make, recruiter_create
+
+ROLES = ["anonymous", "cand_a", "cand_b", "rec_1", "rec_2", "staff"]
+OK, OWN, EMPTY, DENY, NOT_FOUND, REFUSED = "ok", "own", "empty", "deny", "404", "400"
+RECRUITERS_AND_STAFF = {"rec_1": OK, "rec_2": OK, "staff": OK}
+OWNER_ONLY = {"rec_1": OK, "rec_2": NOT_FOUND}
+OWNER_LIST = {"rec_1": OWN, "rec_2": EMPTY}
+CANDIDATES = {"cand_a": OK, "cand_b": OK}
+EVERYONE = dict.fromkeys(ROLES, OK)
+
+# route name -> (method, URL kwargs from the world, expectations; roles not named: DENY)
+ROUTES = {
+    None: ("get", {}, EVERYONE),                                          # / redirects to the admin
+    "health": ("get", {}, EVERYONE),
+    "api-schema": ("get", {}, EVERYONE),
+    "api-docs": ("get", {}, EVERYONE),
+    "api-token": ("delete", {}, RECRUITERS_AND_STAFF),                    # revoke your own token
+    "api-topic-list": ("get", {}, RECRUITERS_AND_STAFF),                  # the bank is shared
+    "api-question-list": ("get", {}, RECRUITERS_AND_STAFF),
+    "api-question-detail": ("get", {"pk": "question"}, RECRUITERS_AND_STAFF),
+    "api-test-template-list": ("get", {}, OWNER_LIST),
+    "api-test-template-detail": ("get", {"template_id": "template"}, OWNER_ONLY),
+    "api-test-template-publish": ("post", {"template_id": "template"}, OWNER_ONLY),
+    "api-invitation-list": ("get", {}, OWNER_LIST),
+    "api-test-session-list": ("get", {}, OWNER_LIST),
+    "api-test-session-detail": ("get", {"session_id": "session"}, OWNER_ONLY),
+    "api-candidate-session": ("get", {}, CANDIDATES),                     # each sees only their own
+    "api-candidate-start": ("post", {}, CANDIDATES),
+    "api-candidate-response": ("put", {"question_id": "question"}, {"cand_a": OK, "cand_b": REFUSED}),
+    "api-candidate-events": ("post", {}, CANDIDATES),
+    "api-candidate-submit": ("post", {}, CANDIDATES),
+    "candidate-landing": ("get", {"token": "token"}, EVERYONE),           # whoever holds the link
+    "candidate-home": ("get", {}, CANDIDATES),
+    "candidate-test": ("get", {}, CANDIDATES),
+    "candidate-start": ("post", {}, CANDIDATES),
+    "candidate-done": ("get", {}, CANDIDATES),
+    "candidate-submit": ("post", {}, CANDIDATES),
+    "recruiter-session-result": ("get", {"session_id": "session"}, {"rec_1": OK, "rec_2": NOT_FOUND,
+                                                                     "staff": NOT_FOUND}),
+}
+BODIES = {"api-candidate-response": {"selected": [], "seq": 1}, "api-candidate-events": {"kind": "paste"}}
+# Submits end the sessions and landing hands out the link's cookie to whoever calls it: run them last.
+LAST = ["api-candidate-submit", "candidate-submit", "candidate-landing"]
+
+
+def discovered_routes():
+    def walk(patterns, namespace=None):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, p.namespace or namespace)
+            else:
+                yield namespace, p.name
+    return [name for namespace, name in walk(get_resolver().url_patterns) if namespace != "admin"]
+
+
+@pytest.fixture
+def world(db):
+    org1_recruiter = recruiter_create()
+    topic = TopicFactory(slug="routing")
+    for n in range(4):
+        question_make(topic, n=n)
+    version = published_version_make(organization=org1_recruiter.membership.organization, recruiter=org1_recruiter,
+                                     rules=[(topic, 3)])
+    issued_a = invite(version, email="a@example.com", recruiter=org1_recruiter)
+    session, _ = session_start(invitation=issued_a.invitation, now=timezone.now())
+    org2_recruiter = recruiter_create()
+    other_topic = TopicFactory(slug="other")
+    for n in range(3):
+        question_make(other_topic, n=n)
+    version_b = published_version_make(organization=org2_recruiter.membership.organization,
+                                       recruiter=org2_recruiter, rules=[(other_topic, 2)])
+    issued_b = invite(version_b, email="b@example.com", recruiter=org2_recruiter)
+    session_start(invitation=issued_b.invitation, now=timezone.now())
+    staff = recruiter_create()
+    staff.membership.delete()
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+
+    clients = {"anonymous": APIClient()}
+    for role, issued in (("cand_a", issued_a), ("cand_b", issued_b)):
+        client = APIClient()
+        client.get(f"/t/{issued.token}/")                                 # the pages' cookie
+        client.credentials(HTTP_AUTHORIZATION=f"Invitation {issued.token}")  # the API's header
+        clients[role] = client
+    for role, user in (("rec_1", org1_recruiter), ("rec_2", org2_recruiter), ("staff", staff)):
+        client = APIClient()
+        client.force_login(user)
+        clients[role] = client
+    objects = {"question": session.session_questions.first().question_id, "template": version.template_id,
+               "session": session.pk, "token": issued_a.token, "invitation": issued_a.invitation.pk}
+    return clients, objects
+
+
+def _outcome(response) -> str:
+    status = response.status_code
+    if status == 404:
+        return NOT_FOUND
+    if status == 400:
+        return REFUSED
+    if status in (401, 403) or (status == 302 and "login" in response.get("Location", "")):
+        return DENY
+    return OK if status < 400 else f"unexpected {status}"
+
+
+def test_isolation_every_route_is_declared():
+    assert sorted(map(str, discovered_routes())) == sorted(map(str, ROUTES))
+
+
+def test_isolation_every_route_for_every_caller(world):
+    clients, objects = world
+    names = sorted(ROUTES, key=lambda n: (LAST.index(n) if n in LAST else -1, str(n)))
+    failures = []
+    for name in names:
+        method, kwargs, expected = ROUTES[name]
+        path = "/" if name is None else _reverse(name, {k: objects[v] for k, v in kwargs.items()})
+        for role in ROLES:
+            want = expected.get(role, DENY)
+            response = getattr(clients[role], method)(path, BODIES.get(name, {}), format="json")
+            got = _outcome(response)
+            if want in (OWN, EMPTY):
+                got = _list_outcome(response, name, objects) if got == OK else got
+            if got != want:
+                failures.append(f"{method.upper()} {path} as {role}: expected {want}, got {got} "
+                                f"({response.status_code})")
+    assert failures == [], "\n".join(failures)
+
+
+def _reverse(name, kwargs):
+    from django.urls import reverse
+
+    return reverse(name, kwargs=kwargs)
+
+
+def _list_outcome(response, name, objects) -> str:
+    """OWN when organisation 1's row is listed, EMPTY when it is not (the caller's own rows may be)."""
+    body = response.json()
+    ids = {row["id"] for row in (body["results"] if isinstance(body, dict) else body)}
+    org1_row = {"api-test-template-list": objects["template"], "api-test-session-list": objects["session"],
+                "api-invitation-list": objects["invitation"]}[name]
+    return OWN if org1_row in ids else EMPTY
+
+
+def test_isolation_admin_is_for_staff_only(world):
+    clients, _ = world
+    urls = ["/admin/"] + [f"/admin/{m._meta.app_label}/{m._meta.model_name}/" for m in admin.site._registry]
+    for url in urls:
+        assert clients["staff"].get(url).status_code == 200, url
+        for role in ("anonymous", "cand_a", "rec_1"):
+            assert _outcome(clients[role].get(url)) == DENY, (url, role)
