@@ -9,5 +9,5 @@ urlpatterns = [
     path("take/test/", views.test_page, name="candidate-test"),
     path("take/submit/", views.submit, name="candidate-submit"),
     path("take/done/", views.done, name="candidate-done"),
-    path("results/<int:session_id>/", views.recruiter_session_result, name="recruiter-session-result"),
+    path("results/<id:session_id>/", views.recruiter_session_result, name="recruiter-session-result"),
 ]

@@ -1,9 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.http import JsonResponse
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from config.converters import IdConverter
+
+register_converter(IdConverter, "id")
 
 
 def health(request):

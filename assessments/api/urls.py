@@ -4,7 +4,7 @@ from assessments.api.views import TestTemplateDetailApi, TestTemplateListApi, Te
 
 urlpatterns = [
     path("test-templates/", TestTemplateListApi.as_view(), name="api-test-template-list"),
-    path("test-templates/<int:template_id>/", TestTemplateDetailApi.as_view(), name="api-test-template-detail"),
-    path("test-templates/<int:template_id>/publish/", TestTemplatePublishApi.as_view(),
+    path("test-templates/<id:template_id>/", TestTemplateDetailApi.as_view(), name="api-test-template-detail"),
+    path("test-templates/<id:template_id>/publish/", TestTemplatePublishApi.as_view(),
          name="api-test-template-publish"),
 ]

@@ -5,9 +5,8 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -53,14 +52,14 @@ class InvitationCreatedOutput(InvitationOutput):
         fields = [*InvitationOutput.Meta.fields, "link"]
 
 
-class InvitationListApi(APIView):
-    permission_classes = [IsRecruiter]
+class InvitationListApi(generics.ListAPIView):
+    """``GET``: the organisation's invitations (paginated); ``POST``: invite a candidate."""
 
-    @extend_schema(responses=InvitationOutput(many=True), summary="The organisation's invitations")
-    def get(self, request):
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(invitation_list_for_recruiter(organization=request.organization), request)
-        return paginator.get_paginated_response(InvitationOutput(page, many=True).data)
+    permission_classes = [IsRecruiter]
+    serializer_class = InvitationOutput
+
+    def get_queryset(self):
+        return invitation_list_for_recruiter(organization=self.request.organization)
 
     @extend_schema(request=InvitationInput, responses={201: InvitationCreatedOutput},
                    summary="Invite a candidate (emails the link)")
@@ -103,22 +102,29 @@ class SessionResultOutput(serializers.ModelSerializer):
         return session_time_used(obj)
 
 
-class SessionListApi(APIView):
-    permission_classes = [IsRecruiter]
+class SessionListApi(generics.ListAPIView):
+    """Results: the organisation's test sessions (paginated)."""
 
-    @extend_schema(responses=SessionResultOutput(many=True), summary="Results: the organisation's test sessions")
-    def get(self, request):
+    permission_classes = [IsRecruiter]
+    serializer_class = SessionResultOutput
+
+    def get_queryset(self):
         # Lazy expiry for the recruiter's view: correct even when no worker is running.
-        sessions_sweep(now=timezone.now(), organization_id=request.organization.pk)
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(session_list_for_recruiter(organization=request.organization), request)
-        return paginator.get_paginated_response(SessionResultOutput(page, many=True).data)
+        sessions_sweep(now=timezone.now(), organization_id=self.request.organization.pk)
+        return session_list_for_recruiter(organization=self.request.organization)
+
+
+class SessionResultDetailOutput(SessionResultOutput):
+    integrity = serializers.DictField(required=False, help_text="Integrity summary, once the session is finished.")
+
+    class Meta(SessionResultOutput.Meta):
+        fields = [*SessionResultOutput.Meta.fields, "integrity"]
 
 
 class SessionResultApi(APIView):
     permission_classes = [IsRecruiter]
 
-    @extend_schema(responses=SessionResultOutput, summary="One session's result")
+    @extend_schema(responses=SessionResultDetailOutput, summary="One session's result")
     def get(self, request, session_id: int):
         sessions_sweep(now=timezone.now(), organization_id=request.organization.pk)
         session = session_get_for_recruiter(organization=request.organization, session_id=session_id)

@@ -5,5 +5,5 @@ from questionbank.api.views import QuestionDetailApi, QuestionListApi, TopicList
 urlpatterns = [
     path("topics/", TopicListApi.as_view(), name="api-topic-list"),
     path("questions/", QuestionListApi.as_view(), name="api-question-list"),
-    path("questions/<int:pk>/", QuestionDetailApi.as_view(), name="api-question-detail"),
+    path("questions/<id:pk>/", QuestionDetailApi.as_view(), name="api-question-detail"),
 ]

@@ -1,0 +1,37 @@
+"""Schemathesis against our own OpenAPI schema, as a recruiter and as a candidate: no 5xx, and
+every response matches the schema."""
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from candidates.services import session_start
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+@pytest.fixture
+def credentials(issued, recruiter, version):
+    # Like Django's test client: the raw WSGI app must not close the test's connection per request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    session_start(invitation=issued.invitation, now=timezone.now())
+    yield {"recruiter": f"Token {Token.objects.create(user=recruiter).key}",
+           "candidate": f"Invitation {issued.token}"}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+def test_schema_fuzz_no_server_errors_and_conforming_responses(case, credentials):
+    who = "candidate" if case.path.startswith("/api/candidate/") else "recruiter"
+    case.call_and_validate(headers={"Authorization": credentials[who]},
+                           checks=[not_a_server_error, response_schema_conformance])
