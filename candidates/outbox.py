@@ -16,6 +16,7 @@ from django.db.models import F, Q
 
 from candidates.enums import EmailStatus
 from candidates.models import OutboxEmail
+from config.log_filters import mask_tokens
 
 logger = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=5)
@@ -79,7 +80,11 @@ def outbox_send(*, email_id: int, now: datetime) -> str:
             raise TransientEmailError(str(exc)) from exc
         logger.exception("outbox email %s failed permanently", email_id)
         return "failed"
-    OutboxEmail.objects.filter(pk=email_id).update(status=EmailStatus.SENT, sent_at=now, last_error="")
+    # Invitation tokens are stored only as hashes: once the email is out, its copy of the link goes.
+    OutboxEmail.objects.filter(pk=email_id).update(
+        status=EmailStatus.SENT, sent_at=now, last_error="", body_text=mask_tokens(email.body_text),
+        body_html=mask_tokens(email.body_html),
+    )
     return "sent"
 
 

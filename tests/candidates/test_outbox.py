@@ -100,3 +100,14 @@ def test_outbox_send_task_retries_transient_failure_with_backoff(smtp, email):
     assert send_outbox_email.max_retries == 8
     email.refresh_from_db()
     assert email.status == EmailStatus.PENDING
+
+
+def test_outbox_invitation_token_is_not_kept_after_sending(smtp, issued):
+    email = OutboxEmail.objects.get(dedup_key=f"invitation:{issued.invitation.pk}")
+
+    outbox_send(email_id=email.pk, now=timezone.now())
+
+    email.refresh_from_db()
+    assert issued.token.encode() in smtp.delivered[0]
+    assert issued.token not in email.body_text + email.body_html
+    assert "/t/***" in email.body_text
