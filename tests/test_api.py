@@ -177,3 +177,12 @@ def test_api_stale_save_is_409_with_the_stored_answer(candidate_api):
     assert stale.status_code == 409
     assert stale.json() | {"detail": ""} == {"code": "stale_response", "detail": "", "selected": [newer],
                                              "seq": 1_790_000_000_500}
+
+
+def test_api_question_filters_are_validated(recruiter_api, bank):
+    ok = recruiter_api.get("/api/questions/", {"topic": "routing", "difficulty": "easy", "search": "routing"})
+    bad = recruiter_api.get("/api/questions/", {"difficulty": "impossible", "search": "a\x00b"})
+
+    assert (ok.status_code, ok.json()["count"]) == (200, 6)
+    assert bad.status_code == 400
+    assert set(bad.json()) == {"difficulty", "search"}

@@ -1,8 +1,9 @@
 """Recruiter API over the shared question bank (read-only here; curation is in the admin)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
+from questionbank.enums import Difficulty, QuestionKind, QuestionStatus
 from questionbank.models import Choice, Question, Topic
 from questionbank.selectors import question_list, topic_list
 
@@ -39,24 +40,26 @@ class TopicListApi(generics.ListAPIView):
         return topic_list()
 
 
-@extend_schema(parameters=[
-    OpenApiParameter("search", str, description="Text in the stem, tags or ref."),
-    OpenApiParameter("topic", str, description="Topic slug."),
-    OpenApiParameter("difficulty", str, enum=["easy", "medium", "hard"]),
-    OpenApiParameter("kind", str, enum=["single_choice", "multiple_choice", "free_text"]),
-    OpenApiParameter("status", str, enum=["draft", "published", "retired"]),
-])
+class QuestionFilter(serializers.Serializer):
+    """Query parameters of the bank search; invalid values are a 400 naming the parameter."""
+
+    search = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
+    topic = serializers.SlugField(required=False, default="", allow_blank=True)
+    difficulty = serializers.ChoiceField(choices=Difficulty.choices, required=False, default="", allow_blank=True)
+    kind = serializers.ChoiceField(choices=QuestionKind.choices, required=False, default="", allow_blank=True)
+    status = serializers.ChoiceField(choices=QuestionStatus.choices, required=False, default="", allow_blank=True)
+
+
+@extend_schema(parameters=[QuestionFilter])
 class QuestionListApi(generics.ListAPIView):
     """Search and filter the bank."""
 
     serializer_class = QuestionOutput
 
     def get_queryset(self):
-        p = self.request.query_params
-        return question_list(
-            search=p.get("search", ""), topic=p.get("topic", ""), difficulty=p.get("difficulty", ""),
-            kind=p.get("kind", ""), status=p.get("status", ""),
-        )
+        filters = QuestionFilter(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return question_list(**filters.validated_data)
 
 
 class QuestionDetailApi(generics.RetrieveAPIView):

@@ -30,7 +30,9 @@ def credentials(issued, recruiter, version):
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: the same examples on every run, so CI never flakes on a newly drawn input (widen
+# locally with HYPOTHESIS_PROFILE-style edits to max_examples when hunting).
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_schema_fuzz_no_server_errors_and_conforming_responses(case, credentials):
     who = "candidate" if case.path.startswith("/api/candidate/") else "recruiter"
     case.call_and_validate(headers={"Authorization": credentials[who]},
