@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from candidates.models import Candidate, Invitation, OutboxEmail, Response, SessionQuestion, TestSession
+from candidates.models import (
+    Candidate,
+    IntegrityEvent,
+    Invitation,
+    OutboxEmail,
+    Response,
+    SessionQuestion,
+    TestSession,
+    TimeExtension,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,6 +54,11 @@ class SessionQuestionInline(ReadOnlyInline):
     fields = ["position", "question", "points", "section_title"]
 
 
+class TimeExtensionInline(ReadOnlyInline):
+    model = TimeExtension
+    fields = ["seconds", "reason", "granted_by", "granted_at"]
+
+
 class ResponseInline(ReadOnlyInline):
     model = Response
     fields = ["question", "selected", "seq", "saved_at"]
@@ -57,7 +71,7 @@ class TestSessionAdmin(ReadOnlyAdmin):
     list_filter = ["status", "organization", "passed"]
     search_fields = ["invitation__candidate__name", "invitation__candidate__email"]
     list_select_related = ["invitation__candidate", "published_version"]
-    inlines = [SessionQuestionInline, ResponseInline]
+    inlines = [SessionQuestionInline, ResponseInline, TimeExtensionInline]
 
     @admin.display(description="Candidate")
     def candidate(self, obj: TestSession):
@@ -69,3 +83,15 @@ class OutboxEmailAdmin(ReadOnlyAdmin):
     list_display = ["subject", "to", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["status"]
     search_fields = ["to", "subject", "dedup_key"]
+
+
+@admin.register(IntegrityEvent)
+class IntegrityEventAdmin(ReadOnlyAdmin):
+    """Append-only signals: nobody edits or deletes them here either."""
+
+    list_display = ["session", "kind", "occurred_at", "ip", "detail"]
+    list_filter = ["kind"]
+    list_select_related = ["session"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

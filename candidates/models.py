@@ -200,3 +200,21 @@ class IntegrityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} @ {self.occurred_at:%H:%M:%S}"
+
+
+class TimeExtension(models.Model):
+    """Extra time granted to one session: who, why, how many seconds. Never edited."""
+
+    session = models.ForeignKey(TestSession, on_delete=models.CASCADE, related_name="time_extensions")
+    seconds = models.PositiveIntegerField()
+    reason = models.CharField(max_length=500)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["session_id", "granted_at"]
+
+    def __str__(self) -> str:
+        return f"+{self.seconds} s for session {self.session_id}"

@@ -10,16 +10,20 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from candidates.enums import EmailStatus
 from candidates.models import OutboxEmail
+from candidates.queueing import enqueue_on_commit
 from config.log_filters import mask_tokens
 
 logger = logging.getLogger(__name__)
-STALE_CLAIM = timedelta(minutes=5)
+def _stale_claim() -> timedelta:
+    """How long a claim may sit in ``sending`` before another sender takes it over (a dead worker)."""
+    return timedelta(seconds=settings.OUTBOX_STALE_CLAIM)
 
 
 class TransientEmailError(Exception):
@@ -40,7 +44,7 @@ def outbox_enqueue(*, dedup_key: str, to: str, subject: str, body_text: str, bod
             )
     except IntegrityError:
         return None
-    transaction.on_commit(lambda: send_outbox_email.delay(email_id=email.pk))
+    enqueue_on_commit(send_outbox_email, email_id=email.pk)
     return email
 
 
@@ -52,15 +56,18 @@ def _is_transient(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | OSError)
 
 
-def outbox_send(*, email_id: int, now: datetime) -> str:
+def outbox_send(*, email_id: int, now: datetime, final_attempt: bool = False) -> str:
     """Send one outbox email if this caller wins the claim.
 
     Returns ``"sent"``, ``"skipped"`` (gone, already sent, or claimed by someone else) or
-    ``"failed"`` (permanent error). Raises ``TransientEmailError`` after putting the row back
-    to pending.
+    ``"failed"`` (permanent error, or a transient one on the ``final_attempt``). Raises
+    ``TransientEmailError`` after putting the row back to pending.
+
+    Exactly once, except one window: a sender killed after the SMTP server accepted the message
+    and before the row says ``sent`` leaves a stale claim, and the take-over sends it again.
     """
     claimed = OutboxEmail.objects.filter(
-        Q(status=EmailStatus.PENDING) | Q(status=EmailStatus.SENDING, claimed_at__lt=now - STALE_CLAIM),
+        Q(status=EmailStatus.PENDING) | Q(status=EmailStatus.SENDING, claimed_at__lt=now - _stale_claim()),
         pk=email_id,
     ).update(status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     if claimed != 1:
@@ -72,13 +79,13 @@ def outbox_send(*, email_id: int, now: datetime) -> str:
     try:
         message.send()
     except Exception as exc:
-        transient = _is_transient(exc)
+        transient = _is_transient(exc) and not final_attempt
         OutboxEmail.objects.filter(pk=email_id).update(
             status=EmailStatus.PENDING if transient else EmailStatus.FAILED, last_error=repr(exc)[:2000]
         )
         if transient:
             raise TransientEmailError(str(exc)) from exc
-        logger.exception("outbox email %s failed permanently", email_id)
+        logger.exception("outbox email %s failed for good", email_id)
         return "failed"
     # Invitation tokens are stored only as hashes: once the email is out, its copy of the link goes.
     OutboxEmail.objects.filter(pk=email_id).update(
@@ -88,9 +95,12 @@ def outbox_send(*, email_id: int, now: datetime) -> str:
     return "sent"
 
 
-def outbox_pending_ids(*, older_than: datetime, limit: int = 500) -> list[int]:
-    """Ids of emails still pending (lost enqueue, exhausted retries) created before ``older_than``."""
+def outbox_pending_ids(*, now: datetime, older_than: datetime, limit: int = 500) -> list[int]:
+    """Ids of emails to (re)send: pending since before ``older_than`` (lost enqueue, broker down) or
+    stuck in ``sending`` past the stale-claim delay (a worker killed mid-send)."""
     return list(
-        OutboxEmail.objects.filter(status=EmailStatus.PENDING, created_at__lt=older_than)
-        .order_by("id").values_list("id", flat=True)[:limit]
+        OutboxEmail.objects.filter(
+            Q(status=EmailStatus.PENDING, created_at__lt=older_than)
+            | Q(status=EmailStatus.SENDING, claimed_at__lt=now - _stale_claim())
+        ).order_by("id").values_list("id", flat=True)[:limit]
     )

@@ -14,14 +14,24 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 
 from assessments.drawing import draw_form
 from assessments.models import PublishedVersion
 from candidates.enums import InvitationStatus, SessionStatus
 from candidates.errors import InvitationUnavailable, SessionClosed, StaleResponse, TooManyEvents
-from candidates.models import Candidate, IntegrityEvent, Invitation, Response, SessionQuestion, TestSession
+from candidates.models import (
+    Candidate,
+    IntegrityEvent,
+    Invitation,
+    Response,
+    SessionQuestion,
+    TestSession,
+    TimeExtension,
+)
 from candidates.outbox import outbox_enqueue
+from candidates.queueing import enqueue_on_commit
 from candidates.reports import invitation_email_render, report_email_render, session_score
 from candidates.tokens import invitation_token_new
 from questionbank.enums import QuestionKind
@@ -156,15 +166,48 @@ def _session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSessio
     questions_mark_in_use(question_ids=[d.question_id for d in form])
     Invitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.STARTED)
 
-    from candidates.tasks import finish_session_at_deadline  # tasks import services
+    # The fast path only: the sweeper is the guarantee. An ETA beyond half the broker's visibility
+    # timeout would be redelivered while still waiting, so long tests rely on the sweeper alone.
+    if (session.closes_at - now).total_seconds() <= settings.ASSAY_MAX_ETA:
+        from candidates.tasks import finish_session_at_deadline  # tasks import services
 
-    closes_at = session.closes_at
-    transaction.on_commit(
-        lambda: finish_session_at_deadline.apply_async(
-            kwargs={"session_id": session.pk}, eta=closes_at + timedelta(seconds=1)
-        )
-    )
+        enqueue_on_commit(finish_session_at_deadline, eta=session.closes_at + timedelta(seconds=1),
+                          session_id=session.pk)
     return session, True
+
+
+MAX_EXTENSION = 24 * 3600
+
+
+def session_extend_time(
+    *, session: TestSession, seconds: int, reason: str, granted_by, now: datetime
+) -> TestSession:
+    """Give one in-progress session ``seconds`` more (deadline and closing time move together).
+
+    Recorded with who and why. Raises ``ValidationError`` (``seconds`` outside 1..86400, empty
+    ``reason``) and ``SessionClosed`` when the session is finished or already past closing.
+    """
+    errors = {}
+    if not 1 <= seconds <= MAX_EXTENSION:
+        errors["seconds"] = [f"Give between 1 and {MAX_EXTENSION} seconds."]
+    if not reason.strip():
+        errors["reason"] = ["Say why the time is extended."]
+    if errors:
+        raise ValidationError(errors)
+    if now > session.closes_at:
+        session_expire_if_due(session=session, now=now)
+        raise SessionClosed("The session is already over.")
+    with transaction.atomic():
+        locked = TestSession.objects.select_for_update().get(pk=session.pk)
+        if locked.status != SessionStatus.IN_PROGRESS:
+            raise SessionClosed("The session is already finished.")
+        extra = timedelta(seconds=seconds)
+        TestSession.objects.filter(pk=session.pk).update(deadline=F("deadline") + extra,
+                                                         closes_at=F("closes_at") + extra)
+        TimeExtension.objects.create(session=locked, seconds=seconds, reason=reason.strip()[:500],
+                                     granted_by=granted_by, granted_at=now)
+    session.refresh_from_db()
+    return session
 
 
 def session_expire_if_due(*, session: TestSession, now: datetime) -> TestSession:

@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from candidates.enums import SessionStatus
@@ -36,18 +37,20 @@ def finish_session_at_deadline(*, session_id: int) -> bool:
 
 
 @shared_task(
-    name="candidates.send_outbox_email", autoretry_for=(TransientEmailError,), retry_backoff=5,
+    bind=True, name="candidates.send_outbox_email", autoretry_for=(TransientEmailError,), retry_backoff=5,
     retry_backoff_max=600, retry_jitter=True, max_retries=8,
 )
-def send_outbox_email(*, email_id: int) -> str:
-    """Send one outbox email once (claimed by conditional update); retries transient SMTP errors."""
-    return outbox_send(email_id=email_id, now=timezone.now())
+def send_outbox_email(self, *, email_id: int) -> str:
+    """Send one outbox email once (claimed by conditional update); retries transient SMTP errors with
+    exponential backoff (5 s, 10 s, 20 s ... at most 10 min), and marks it failed after the last retry."""
+    return outbox_send(email_id=email_id, now=timezone.now(), final_attempt=self.request.retries >= self.max_retries)
 
 
 @shared_task(name="candidates.send_pending_emails")
 def send_pending_emails() -> int:
     """Beat task: re-enqueue emails left pending for over a minute (lost enqueue, exhausted retries)."""
-    ids = outbox_pending_ids(older_than=timezone.now() - timedelta(minutes=1))
+    now = timezone.now()
+    ids = outbox_pending_ids(now=now, older_than=now - timedelta(seconds=settings.OUTBOX_RESEND_AFTER))
     for email_id in ids:
         send_outbox_email.delay(email_id=email_id)
     return len(ids)

@@ -53,7 +53,7 @@ def candidate_page(view):
             elif invitation.status == InvitationStatus.REVOKED:
                 response = _unavailable(request, "revoked", invitation=invitation)
             else:
-                request.now = timezone.now()
+                request.now = getattr(request, "received_at", None) or timezone.now()
                 response = view(request, invitation, *args, **kwargs)
         else:
             response = view(request, *args, **kwargs)

@@ -48,8 +48,8 @@ class CandidateApiView(APIView):
     throttle_scope = "candidate"
 
     def initial(self, request, *args, **kwargs):
-        # One clock reading per request: every deadline check and timestamp below uses it.
-        self.now = timezone.now()
+        # One clock reading per request, taken when it arrived: every deadline check and timestamp uses it.
+        self.now = getattr(request._request, "received_at", None) or timezone.now()
         super().initial(request, *args, **kwargs)
 
     def current_session(self):

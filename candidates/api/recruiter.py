@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from assessments.api.permissions import IsRecruiter
 from assessments.selectors import published_version_get
+from candidates.errors import SessionClosed
 from candidates.integrity import integrity_summary
 from candidates.models import Invitation, TestSession
 from candidates.reports import session_score, session_time_used
@@ -20,7 +21,7 @@ from candidates.selectors import (
     session_get_for_recruiter,
     session_list_for_recruiter,
 )
-from candidates.services import invitation_create, sessions_sweep
+from candidates.services import invitation_create, session_extend_time, sessions_sweep
 
 
 class InvitationInput(serializers.Serializer):
@@ -132,3 +133,25 @@ class SessionResultApi(APIView):
         if not session.is_open:
             data["integrity"] = integrity_summary(session=session, scored=session_score(session=session).questions)
         return Response(data)
+
+
+class ExtendTimeInput(serializers.Serializer):
+    seconds = serializers.IntegerField(min_value=1, max_value=24 * 3600)
+    reason = serializers.CharField(max_length=500)
+
+
+class SessionExtendTimeApi(APIView):
+    permission_classes = [IsRecruiter]
+
+    @extend_schema(request=ExtendTimeInput, responses=SessionResultOutput,
+                   summary="Give one candidate more time (recorded with who and why)")
+    def post(self, request, session_id: int):
+        data = ExtendTimeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = session_get_for_recruiter(organization=request.organization, session_id=session_id)
+        try:
+            session = session_extend_time(session=session, granted_by=request.user, now=request._request.received_at,
+                                          **data.validated_data)
+        except SessionClosed as exc:
+            return Response({"code": exc.code, "detail": str(exc)}, status=exc.http_status)
+        return Response(SessionResultOutput(session).data)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestClockMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -187,6 +188,18 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+# Redis redelivers an unacknowledged message after the visibility timeout; no ETA may come near it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 3,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+ASSAY_MAX_ETA = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] // 2
+# Seconds before the outbox sweep resends a pending email, and before a claim in "sending" is stale.
+OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=60)
+OUTBOX_STALE_CLAIM = env.int("OUTBOX_STALE_CLAIM", default=300)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -201,7 +214,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-pending-emails": {
         "task": "candidates.send_pending_emails",
-        "schedule": 60.0,
+        "schedule": env.float("ASSAY_OUTBOX_INTERVAL", default=30.0),
     },
 }
 

@@ -37,6 +37,7 @@ ROUTES = {
     "api-invitation-list": ("get", {}, OWNER_LIST),
     "api-test-session-list": ("get", {}, OWNER_LIST),
     "api-test-session-detail": ("get", {"session_id": "session"}, OWNER_ONLY),
+    "api-test-session-extend": ("post", {"session_id": "session"}, {"rec_1": OK, "rec_2": NOT_FOUND}),
     "api-candidate-session": ("get", {}, CANDIDATES),                     # each sees only their own
     "api-candidate-start": ("post", {}, CANDIDATES),
     "api-candidate-response": ("put", {"question_id": "question"}, {"cand_a": OK, "cand_b": REFUSED}),
@@ -51,7 +52,8 @@ ROUTES = {
     "recruiter-session-result": ("get", {"session_id": "session"}, {"rec_1": OK, "rec_2": NOT_FOUND,
                                                                      "staff": NOT_FOUND}),
 }
-BODIES = {"api-candidate-response": {"selected": [], "seq": 1}, "api-candidate-events": {"kind": "paste"}}
+BODIES = {"api-candidate-response": {"selected": [], "seq": 1}, "api-candidate-events": {"kind": "paste"},
+          "api-test-session-extend": {"seconds": 60, "reason": "power cut"}}
 # Submits end the sessions and landing hands out the link's cookie to whoever calls it: run them last.
 LAST = ["api-candidate-submit", "candidate-submit", "candidate-landing"]
 
