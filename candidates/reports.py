@@ -7,7 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from candidates.models import Invitation, Response, SessionQuestion, TestSession
+from candidates.models import Invitation, OutboxEmail, Response, SessionQuestion, TestSession
 from candidates.scoring import QuestionScore, percent, score_question, topic_breakdown
 
 
@@ -71,6 +71,15 @@ def session_score(*, session: TestSession) -> ScoreResult:
         raw_score=raw, max_score=maximum, percent_score=pct, passed=pct >= version.pass_mark,
         topic_breakdown=topic_breakdown([s.score for s in scored]), questions=scored,
     )
+
+
+def report_email_state(session: TestSession) -> dict | None:
+    """Delivery of the session's report email: ``{"status", "to", "attempts", "last_error"}``, or ``None``."""
+    row = (
+        OutboxEmail.objects.filter(dedup_key=f"report:session:{session.pk}")
+        .values("status", "to", "attempts", "last_error").first()
+    )
+    return row
 
 
 def session_time_used(session: TestSession) -> int | None:

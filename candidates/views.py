@@ -17,7 +17,7 @@ from candidates.errors import CandidateError
 from candidates.integrity import integrity_summary
 from candidates.models import Invitation
 from candidates.presenters import session_questions, session_state
-from candidates.reports import format_seconds, session_score, session_time_used
+from candidates.reports import format_seconds, report_email_state, session_score, session_time_used
 from candidates.selectors import invitation_get_by_token, session_get_for_invitation, session_get_for_recruiter
 from candidates.services import (
     session_client_seen,
@@ -189,4 +189,5 @@ def recruiter_session_result(request, session_id: int):
     if not session.is_open:
         context["result"] = session_score(session=session)
         context["integrity"] = integrity_summary(session=session, scored=context["result"].questions)
+        context["report_email"] = report_email_state(session)
     return render(request, "candidates/recruiter_result.html", context)

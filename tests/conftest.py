@@ -59,3 +59,13 @@ def _clear_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback with scripted replies; Django sends to it."""
+    from tests.smtp import start_smtp
+
+    handler, controller = start_smtp(settings)
+    yield handler
+    controller.stop()

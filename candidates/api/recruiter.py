@@ -15,7 +15,7 @@ from assessments.selectors import published_version_get
 from candidates.errors import SessionClosed
 from candidates.integrity import integrity_summary
 from candidates.models import Invitation, TestSession
-from candidates.reports import session_score, session_time_used
+from candidates.reports import report_email_state, session_score, session_time_used
 from candidates.selectors import (
     invitation_list_for_recruiter,
     session_get_for_recruiter,
@@ -117,9 +117,11 @@ class SessionListApi(generics.ListAPIView):
 
 class SessionResultDetailOutput(SessionResultOutput):
     integrity = serializers.DictField(required=False, help_text="Integrity summary, once the session is finished.")
+    report_email = serializers.DictField(required=False, allow_null=True,
+                                         help_text="Delivery of the report email: status, to, attempts, last_error.")
 
     class Meta(SessionResultOutput.Meta):
-        fields = [*SessionResultOutput.Meta.fields, "integrity"]
+        fields = [*SessionResultOutput.Meta.fields, "integrity", "report_email"]
 
 
 class SessionResultApi(APIView):
@@ -132,6 +134,7 @@ class SessionResultApi(APIView):
         data = SessionResultOutput(session).data
         if not session.is_open:
             data["integrity"] = integrity_summary(session=session, scored=session_score(session=session).questions)
+            data["report_email"] = report_email_state(session)
         return Response(data)
 
 

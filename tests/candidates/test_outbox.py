@@ -1,43 +1,12 @@
 """The outbox against a real SMTP server (aiosmtpd on loopback): once, and retried when transient."""
 
-import socket
-
 import pytest
-from aiosmtpd.controller import Controller
 from celery.exceptions import Retry
 from django.utils import timezone
 
 from candidates.enums import EmailStatus
 from candidates.models import OutboxEmail
 from candidates.outbox import TransientEmailError, outbox_enqueue, outbox_send
-
-
-class Server:
-    """SMTP handler answering each DATA with the next queued reply (then 250)."""
-
-    def __init__(self):
-        self.replies: list[str] = []
-        self.delivered: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        reply = self.replies.pop(0) if self.replies else "250 OK"
-        if reply.startswith("250"):
-            self.delivered.append(envelope.content)
-        return reply
-
-
-@pytest.fixture
-def smtp(settings):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Server()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture
