@@ -129,3 +129,18 @@ def test_smtp_permanent_failure_is_marked_failed_and_shown_to_the_recruiter(cand
     assert smtp.delivered == []
     assert detail["report_email"] == {"status": "failed", "to": report.to, "attempts": 1,
                                       "last_error": report.last_error}
+
+
+def test_smtp_transient_failures_past_the_retry_limit_mark_the_email_failed(issued, smtp):
+    from candidates.tasks import send_outbox_email
+
+    smtp.replies = ["451 busy"] * (send_outbox_email.max_retries + 1)
+    email = OutboxEmail.objects.get(dedup_key__startswith="invitation:")
+    celery_app.conf.task_eager_propagates = False
+    try:
+        send_outbox_email.apply(kwargs={"email_id": email.pk})
+    finally:
+        celery_app.conf.task_eager_propagates = True
+
+    email.refresh_from_db()
+    assert (email.status, email.attempts, smtp.delivered) == (EmailStatus.FAILED, 9, [])
