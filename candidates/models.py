@@ -218,3 +218,47 @@ class TimeExtension(models.Model):
 
     def __str__(self) -> str:
         return f"+{self.seconds} s for session {self.session_id}"
+
+
+class ItemStatistics(models.Model):
+    """Statistics of one question version over every finished session that used it (see
+    ``candidates.item_statistics``). ``flags`` is empty below the minimum sample size."""
+
+    question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="item_statistics")
+    sample_size = models.PositiveIntegerField()
+    exposure = models.PositiveIntegerField(help_text="Sessions the version was given in, finished or not.")
+    facility = models.FloatField(null=True)
+    sd = models.FloatField(null=True)
+    discrimination = models.FloatField(null=True, help_text="Correlation with the rest of the test (−1..1).")
+    discriminative_efficiency = models.FloatField(null=True)
+    choices = models.JSONField(default=list, help_text="Per choice: id, text, is_key, share, point_biserial.")
+    median_seconds = models.FloatField(null=True)
+    fast_correct_share = models.FloatField(null=True)
+    flags = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "item statistics"
+
+    def __str__(self) -> str:
+        return f"Statistics of question {self.question_id}"
+
+
+class TestStatistics(models.Model):
+    """Reliability of one published version: KR-20 / Cronbach's alpha and SEM over its finished sessions."""
+
+    __test__ = False  # not a pytest class
+
+    published_version = models.OneToOneField(PublishedVersion, on_delete=models.CASCADE, related_name="statistics")
+    sample_size = models.PositiveIntegerField()
+    mean = models.FloatField(null=True, help_text="Points.")
+    sd = models.FloatField(null=True, help_text="Points.")
+    alpha = models.FloatField(null=True)
+    sem = models.FloatField(null=True, help_text="Standard error of measurement, points.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "test statistics"
+
+    def __str__(self) -> str:
+        return f"Statistics of {self.published_version}"

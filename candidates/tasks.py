@@ -54,3 +54,11 @@ def send_pending_emails() -> int:
     for email_id in ids:
         send_outbox_email.delay(email_id=email_id)
     return len(ids)
+
+
+@shared_task(name="candidates.recompute_statistics")
+def recompute_statistics() -> dict:
+    """Beat task: item and test statistics with their flags."""
+    from candidates.item_statistics import statistics_recompute
+
+    return statistics_recompute(now=timezone.now())

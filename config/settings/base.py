@@ -266,3 +266,11 @@ LOGGING = {
     },
 }
 AXES_VERBOSE = False
+
+# --- Item statistics (bank health) --------------------------------------------------------------
+ITEM_STATS_MIN_SAMPLE = env.int("ITEM_STATS_MIN_SAMPLE", default=30)  # below it: numbers, no flags
+ITEM_EXPOSURE_CAP = env.int("ITEM_EXPOSURE_CAP", default=500)         # sessions before "overexposed"
+CELERY_BEAT_SCHEDULE["recompute-item-statistics"] = {
+    "task": "candidates.recompute_statistics",
+    "schedule": env.float("ITEM_STATS_INTERVAL", default=3600.0),
+}
