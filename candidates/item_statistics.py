@@ -215,7 +215,8 @@ def statistics_recompute(*, now: datetime, min_sample: int | None = None) -> dic
         stats["flags"] = item_flags(stats=stats, observations=observations, min_sample=min_sample,
                                     exposure_cap=settings.ITEM_EXPOSURE_CAP)
         flagged += bool(stats["flags"])
-        rows.append(ItemStatistics(question_id=question_id, computed_at=now, **stats))
+        rows.append(ItemStatistics(question_id=question_id, computed_at=now, needs_review=bool(stats["flags"]),
+                                   **stats))
     ItemStatistics.objects.all().delete()
     ItemStatistics.objects.bulk_create(rows)
 

@@ -235,6 +235,7 @@ class ItemStatistics(models.Model):
     median_seconds = models.FloatField(null=True)
     fast_correct_share = models.FloatField(null=True)
     flags = models.JSONField(default=list)
+    needs_review = models.BooleanField(default=False, db_index=True)
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -262,3 +263,34 @@ class TestStatistics(models.Model):
 
     def __str__(self) -> str:
         return f"Statistics of {self.published_version}"
+
+
+class Regrade(models.Model):
+    """A key correction carried to past sessions: previewed first (``draft``), then ``applied``.
+
+    ``rows``: per affected session ``{"session", "candidate", "old_raw", "new_raw", "old_percent",
+    "new_percent", "old_passed", "new_passed"}`` (strings for decimals) — the preview while a draft,
+    what was written once applied.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft (dry run)"
+        APPLIED = "applied", "Applied"
+
+    old_question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    new_question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    rows = models.JSONField(default=list)
+    sessions_checked = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField()
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Regrade {self.old_question_id} → {self.new_question_id} ({self.status})"

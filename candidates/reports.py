@@ -33,10 +33,11 @@ class ScoreResult:
     questions: list[ScoredQuestion]
 
 
-def session_score(*, session: TestSession) -> ScoreResult:
+def session_score(*, session: TestSession, key_overrides: dict[int, set[int]] | None = None) -> ScoreResult:
     """Score ``session`` from its stored responses (three queries whatever the test length).
 
-    Formulas: ``candidates.scoring``. The question versions are the ones the session was given.
+    Formulas: ``candidates.scoring``. The question versions are the ones the session was given;
+    ``key_overrides`` (question id → key choice ids of that version) re-scores with corrected keys.
     """
     version = session.published_version
     session_questions = list(
@@ -48,7 +49,7 @@ def session_score(*, session: TestSession) -> ScoreResult:
     for sq in session_questions:
         question = sq.question
         by_id = {c.pk: c for c in question.choices.all()}
-        keys = {c.pk for c in by_id.values() if c.is_key}
+        keys = (key_overrides or {}).get(question.pk) or {c.pk for c in by_id.values() if c.is_key}
         selected = answers.get(question.pk, [])
         points = score_question(
             kind=question.kind, points=sq.points, keys=keys, selected=set(selected), n_choices=len(by_id),

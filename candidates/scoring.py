@@ -60,8 +60,12 @@ def percent(score: Decimal, maximum: Decimal) -> Decimal:
     return min(max(value, Decimal(0)), Decimal(100)).quantize(TWO_PLACES, ROUND_HALF_UP)
 
 
+FEW_ITEMS = 3
+
+
 def topic_breakdown(scores: list[QuestionScore]) -> list[dict]:
-    """Per-topic totals: ``[{"topic", "slug", "questions", "score", "max", "percent"}]`` (strings for decimals)."""
+    """Per-topic totals: ``[{"topic", "slug", "questions", "score", "max", "percent", "few_items"}]``
+    (strings for decimals); ``few_items`` warns that fewer than 3 questions carry the topic's score."""
     by_topic: dict[str, dict] = {}
     for s in scores:
         row = by_topic.setdefault(
@@ -74,5 +78,5 @@ def topic_breakdown(scores: list[QuestionScore]) -> list[dict]:
     rows = []
     for row in sorted(by_topic.values(), key=lambda r: r["topic"]):
         rows.append({**row, "percent": str(percent(row["score"], row["max"])),
-                     "score": str(row["score"]), "max": str(row["max"])})
+                     "score": str(row["score"]), "max": str(row["max"]), "few_items": row["questions"] < FEW_ITEMS})
     return rows

@@ -27,7 +27,8 @@ def answered(organization, recruiter):
     version = assessment_services.test_template_publish(template=template, published_by=recruiter)
     start = timezone.now() - timedelta(hours=1)
     for person, row in enumerate(MATRIX):
-        session, _ = session_start(invitation=invite(version, email=f"p{person}@x.org").invitation, now=start)
+        session, _ = session_start(invitation=invite(version, email=f"p{person}@x.org", recruiter=recruiter).invitation,
+                                   now=start)
         for item, right in enumerate(row):
             choices = list(questions[item].choices.order_by("order"))
             choice = choices[0] if right else choices[1 + person % 3]     # choice 0 is the key
