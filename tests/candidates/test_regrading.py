@@ -20,7 +20,8 @@ def _corrected(question):
 
 
 def _scores():
-    return {s.invitation.candidate.email: s.raw_score for s in TestSession.objects.select_related("invitation__candidate")}
+    sessions = TestSession.objects.select_related("invitation__candidate")
+    return {s.invitation.candidate.email: s.raw_score for s in sessions}
 
 
 def test_regrade_dry_run_changes_nothing(answered, recruiter):  # noqa: F811
