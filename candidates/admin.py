@@ -1,15 +1,25 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
+from candidates.item_statistics import statistics_recompute
 from candidates.models import (
     Candidate,
     IntegrityEvent,
     Invitation,
+    ItemStatistics,
     OutboxEmail,
+    Regrade,
     Response,
     SessionQuestion,
     TestSession,
+    TestStatistics,
     TimeExtension,
 )
+from candidates.regrading import regrade_apply, regrade_create
+from questionbank.enums import QuestionStatus
+from questionbank.services import question_new_version, question_set_status
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -95,3 +105,130 @@ class IntegrityEventAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ItemStatistics)
+class ItemStatisticsAdmin(ReadOnlyAdmin):
+    """The curation queue: filter on "needs review" to see flagged items with their numbers."""
+
+    list_display = ["question_link", "topic", "sample_size", "exposure", "facility_", "discrimination_",
+                    "efficiency_", "flag_list"]
+    list_filter = ["needs_review", "question__topic", "question__difficulty"]
+    search_fields = ["question__stem", "question__external_ref"]
+    list_select_related = ["question__topic"]
+    ordering = ["-needs_review", "facility"]
+    actions = ["retire_questions", "start_new_versions", "recompute"]
+    fields = ["question_link", "sample_size", "exposure", "facility_", "sd", "discrimination_", "efficiency_",
+              "median_seconds", "fast_correct_share", "flag_list", "choice_table", "computed_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Question")
+    def question_link(self, obj):
+        url = reverse("admin:questionbank_question_change", args=[obj.question_id])
+        return format_html('<a href="{}">{}</a>', url, str(obj.question)[:80])
+
+    @admin.display(description="Topic")
+    def topic(self, obj):
+        return obj.question.topic
+
+    @staticmethod
+    def _fmt(value, pattern="{:.2f}"):
+        return "—" if value is None else pattern.format(value)
+
+    @admin.display(description="Facility", ordering="facility")
+    def facility_(self, obj):
+        return self._fmt(obj.facility)
+
+    @admin.display(description="Discrimination", ordering="discrimination")
+    def discrimination_(self, obj):
+        return self._fmt(obj.discrimination)
+
+    @admin.display(description="Disc. efficiency", ordering="discriminative_efficiency")
+    def efficiency_(self, obj):
+        return self._fmt(None if obj.discriminative_efficiency is None else 100 * obj.discriminative_efficiency,
+                         "{:.0f}%")
+
+    @admin.display(description="Flags")
+    def flag_list(self, obj):
+        return ", ".join(f.replace("_", " ") for f in obj.flags) or "—"
+
+    @admin.display(description="Choices")
+    def choice_table(self, obj):
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((c["text"][:80], "key" if c["is_key"] else "", f"{100 * c['share']:.0f}%",
+              self._fmt(c["point_biserial"])) for c in obj.choices),
+        )
+        return format_html("<table><tr><th>Choice</th><th></th><th>Chosen by</th><th>Point-biserial</th></tr>{}"
+                           "</table>", rows)
+
+    @admin.action(description="Retire the questions (removed from future draws only)")
+    def retire_questions(self, request, queryset):
+        for stats in queryset.select_related("question"):
+            question_set_status(question=stats.question, status=QuestionStatus.RETIRED)
+        self.message_user(request, f"{queryset.count()} question(s) retired.")
+
+    @admin.action(description="Start a new draft version of the questions")
+    def start_new_versions(self, request, queryset):
+        for stats in queryset.select_related("question"):
+            new = question_new_version(question=stats.question)
+            self.message_user(request, f"Draft version {new.version} created (question {new.pk}).")
+
+    @admin.action(description="Recompute all statistics now")
+    def recompute(self, request, queryset):
+        result = statistics_recompute(now=timezone.now())
+        self.message_user(request, f"{result['items']} items, {result['flagged']} flagged.")
+
+
+@admin.register(TestStatistics)
+class TestStatisticsAdmin(ReadOnlyAdmin):
+    list_display = ["published_version", "sample_size", "mean", "sd", "alpha", "sem", "computed_at"]
+
+
+@admin.register(Regrade)
+class RegradeAdmin(admin.ModelAdmin):
+    """Create a regrade to preview it (a dry run); apply it with the action. Applied regrades are history."""
+
+    list_display = ["__str__", "status", "sessions_checked", "changed", "created_by", "created_at", "applied_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["old_question", "new_question"]
+    actions = ["apply"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["old_question", "new_question"]
+        return ["old_question", "new_question", "status", "sessions_checked", "preview", "created_by", "created_at",
+                "applied_by", "applied_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    @admin.display(description="Sessions changing")
+    def changed(self, obj):
+        return len(obj.rows)
+
+    @admin.display(description="Score changes")
+    def preview(self, obj):
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}% → {}%</td><td>{} → {}</td></tr>",
+            ((r["session"], r["candidate"], r["old_raw"], r["new_raw"], r["old_percent"], r["new_percent"],
+              "pass" if r["old_passed"] else "fail", "pass" if r["new_passed"] else "fail") for r in obj.rows),
+        )
+        return format_html("<table><tr><th>Session</th><th>Candidate</th><th>Points</th><th>Percent</th>"
+                           "<th>Result</th></tr>{}</table>", rows) if obj.rows else "No score changes."
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        created = regrade_create(old_question=obj.old_question, new_question=obj.new_question,
+                                 created_by=request.user, now=timezone.now())
+        obj.pk = created.pk
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or (obj.status == Regrade.Status.DRAFT and super().has_change_permission(request, obj))
+
+    @admin.action(description="Apply the selected regrades (rescore and notify recruiters)")
+    def apply(self, request, queryset):
+        for regrade in queryset:
+            applied = regrade_apply(regrade=regrade, applied_by=request.user, now=timezone.now())
+            self.message_user(request, f"{applied}: {len(applied.rows)} session(s) rescored.")

@@ -125,10 +125,12 @@ def invitation_email_render(*, invitation: Invitation, link: str) -> tuple[str, 
 def report_email_render(*, session: TestSession, result: ScoreResult) -> tuple[str, str, str]:
     """``(subject, text, html)`` of the recruiter's report: score, per topic, time used, link."""
     candidate = session.invitation.candidate
+    from candidates.item_statistics import score_band  # statistics read scores: import late
+
     context = {
         "session": session, "candidate": candidate, "version": session.published_version, "result": result,
         "time_used": format_seconds(session_time_used(session)), "url": result_url(session),
-        "status": session.get_status_display(),
+        "status": session.get_status_display(), "band": score_band(session),
     }
     verdict = "passed" if result.passed else "did not pass"
     subject = f"{candidate.name} {verdict} {session.published_version.title}: {result.percent_score}%"

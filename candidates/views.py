@@ -15,6 +15,7 @@ from candidates.clients import client_ip, client_user_agent
 from candidates.enums import InvitationStatus
 from candidates.errors import CandidateError
 from candidates.integrity import integrity_summary
+from candidates.item_statistics import score_band
 from candidates.models import Invitation
 from candidates.presenters import session_questions, session_state
 from candidates.reports import format_seconds, report_email_state, session_score, session_time_used
@@ -190,4 +191,5 @@ def recruiter_session_result(request, session_id: int):
         context["result"] = session_score(session=session)
         context["integrity"] = integrity_summary(session=session, scored=context["result"].questions)
         context["report_email"] = report_email_state(session)
+        context["band"] = score_band(session)
     return render(request, "candidates/recruiter_result.html", context)

@@ -14,6 +14,7 @@ from assessments.api.permissions import IsRecruiter
 from assessments.selectors import published_version_get
 from candidates.errors import SessionClosed
 from candidates.integrity import integrity_summary
+from candidates.item_statistics import score_band
 from candidates.models import Invitation, TestSession
 from candidates.reports import report_email_state, session_score, session_time_used
 from candidates.selectors import (
@@ -119,9 +120,12 @@ class SessionResultDetailOutput(SessionResultOutput):
     integrity = serializers.DictField(required=False, help_text="Integrity summary, once the session is finished.")
     report_email = serializers.DictField(required=False, allow_null=True,
                                          help_text="Delivery of the report email: status, to, attempts, last_error.")
+    score_band = serializers.ListField(child=serializers.DecimalField(max_digits=5, decimal_places=2),
+                                       required=False, allow_null=True,
+                                       help_text="Percent score ± one standard error of measurement.")
 
     class Meta(SessionResultOutput.Meta):
-        fields = [*SessionResultOutput.Meta.fields, "integrity", "report_email"]
+        fields = [*SessionResultOutput.Meta.fields, "integrity", "report_email", "score_band"]
 
 
 class SessionResultApi(APIView):
@@ -135,6 +139,8 @@ class SessionResultApi(APIView):
         if not session.is_open:
             data["integrity"] = integrity_summary(session=session, scored=session_score(session=session).questions)
             data["report_email"] = report_email_state(session)
+            band = score_band(session)
+            data["score_band"] = [str(band[0]), str(band[1])] if band else None
         return Response(data)
 
 

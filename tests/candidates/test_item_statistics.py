@@ -1,6 +1,7 @@
 """Item and test statistics computed from real sessions, flags at their thresholds, the sample floor."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -8,7 +9,7 @@ from django.utils import timezone
 from assessments import services as assessment_services
 from assessments.services import FixedQuestionData, SectionData
 from candidates.item_statistics import Observation, leak_signal, statistics_recompute
-from candidates.models import ItemStatistics, TestStatistics
+from candidates.models import ItemStatistics, TestSession, TestStatistics
 from candidates.services import response_save, session_start, session_submit
 from tests.candidates.test_psychometrics import MATRIX
 from tests.factories import TopicFactory, invite, question_make
@@ -109,3 +110,21 @@ def test_item_statistics_leak_signal_on_synthetic_drift():
     assert not leak_signal(_observations(0.4, 0.8, 40, 38))      # easier, not faster: a better cohort
     assert not leak_signal(_observations(0.4, 0.5, 40, 12))      # faster, barely easier
     assert not leak_signal(_observations(0.4, 0.8, 40, 12)[:50])  # too few sessions for two windows
+
+
+def test_item_statistics_reports_show_the_score_band_and_few_item_topics(answered, recruiter, client):
+    from candidates.item_statistics import score_band
+    from candidates.reports import report_email_render, session_score
+
+    statistics_recompute(now=timezone.now(), min_sample=5)
+    session = TestSession.objects.order_by("id").first()            # person A: 4 of 4
+
+    low, high = score_band(session)
+    _, text, _ = report_email_render(session=session, result=session_score(session=session))
+    client.force_login(recruiter)
+    page = client.get(f"/results/{session.pk}/").content.decode()
+
+    # SEM 0.9487 points of 4 → ± 23.72 percentage points around 100%.
+    assert (low, high) == (Decimal("76.28"), Decimal("100"))
+    assert "76.28–100" in text
+    assert "76.28–100" in page

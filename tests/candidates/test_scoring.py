@@ -33,3 +33,16 @@ def test_percent_clamps_and_rounds():
     assert percent(Decimal("1"), Decimal("3")) == Decimal("33.33")
     assert percent(Decimal("-1"), Decimal("3")) == Decimal("0.00")
     assert percent(Decimal("1"), Decimal("0")) == Decimal("0.00")
+
+
+def test_topic_breakdown_warns_below_three_items():
+    from candidates.scoring import QuestionScore, topic_breakdown
+
+    def score(slug, n):
+        return [QuestionScore(question_id=i, topic_slug=slug, topic_name=slug.title(), points=Decimal(1),
+                              score=Decimal(1), correct=True, answered=True) for i in range(n)]
+
+    rows = topic_breakdown(score("routing", 2) + score("templates", 3))
+
+    assert [(r["slug"], r["questions"], r["few_items"]) for r in rows] == [("routing", 2, True),
+                                                                           ("templates", 3, False)]
