@@ -128,3 +128,35 @@ def test_item_statistics_reports_show_the_score_band_and_few_item_topics(answere
     assert (low, high) == (Decimal("76.28"), Decimal("100"))
     assert "76.28–100" in text
     assert "76.28–100" in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, []),
+        ({"facility": 0.19}, ["too_hard"]),
+        ({"facility": 0.2}, []),
+        ({"facility": 0.95}, []),
+        ({"facility": 0.951}, ["too_easy"]),
+        ({"discrimination": -0.01}, ["negative_discrimination"]),
+        ({"discriminative_efficiency": 0.149}, ["low_efficiency"]),
+        ({"discriminative_efficiency": 0.15}, []),
+        ({"distractor_share": 0.049}, ["weak_distractor"]),
+        ({"distractor_share": 0.05}, []),
+        ({"distractor_pb": 0.01}, ["distractor_attracts_strong"]),
+        ({"exposure": 501}, ["overexposed"]),
+        ({"sample_size": 29, "facility": 0.1}, []),
+    ],
+)
+def test_item_flags_at_their_thresholds(changes, expected, settings):
+    from candidates.item_statistics import item_flags
+
+    settings.ITEM_EXPOSURE_CAP = 500
+    stats = {"sample_size": 30, "exposure": 30, "facility": 0.6, "discrimination": 0.3,
+             "discriminative_efficiency": 0.5,
+             "choices": [{"is_key": True, "share": 0.6, "point_biserial": 0.4},
+                         {"is_key": False, "share": changes.pop("distractor_share", 0.2),
+                          "point_biserial": changes.pop("distractor_pb", -0.2)}]}
+    stats.update(changes)
+
+    assert item_flags(stats=stats, observations=[], min_sample=30, exposure_cap=500) == expected
