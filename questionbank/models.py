@@ -45,6 +45,20 @@ class Question(models.Model):
         max_length=10, choices=QuestionStatus, default=QuestionStatus.DRAFT, db_index=True
     )
     source_reference = models.CharField(max_length=255, blank=True)
+    valid_for = models.CharField(max_length=60, blank=True, help_text='Flask versions the key holds for, e.g. ">=2.3".')
+    checked_against = models.CharField(max_length=300, blank=True,
+                                       help_text="The documentation the key was verified against.")
+    model_answer = models.TextField(blank=True, help_text="Free text: the model answer (Markdown).")
+    interviewer_guidance = models.TextField(blank=True, help_text="Free text: what a strong answer shows.")
+    follow_ups = models.JSONField(default=list, blank=True)
+    options_missing = models.BooleanField(
+        default=False, help_text="Imported as a multiple-choice stem without its options: complete before publishing."
+    )
+    topic_inferred = models.BooleanField(
+        default=False, help_text="The source gave no category: topic guessed from text."
+    )
+    duplicates = models.ManyToManyField("self", blank=True, symmetrical=True,
+                                        help_text="Near-duplicates found across sources (linked, never dropped).")
     in_use = models.BooleanField(
         default=False, editable=False,
         help_text="Given to a candidate or frozen in a published test: never edited in place.",

@@ -65,7 +65,10 @@ def _read_yaml_list(path: Path) -> list[tuple[int, dict]]:
 
 
 def _question_data(item: dict, topics: dict[str, Topic], where: str) -> QuestionData:
-    missing = [k for k in ("ref", "topic", "difficulty", "kind", "stem", "choices") if k not in item]
+    required = ("ref", "topic", "difficulty", "kind", "stem")
+    missing = [k for k in required if k not in item]
+    if item.get("kind") != "free_text" and "choices" not in item:
+        missing.append("choices")
     if missing:
         raise SeedError(f"{where}: missing field(s): {', '.join(missing)}")
     if item["topic"] not in topics:
@@ -76,7 +79,7 @@ def _question_data(item: dict, topics: dict[str, Topic], where: str) -> Question
                 text=str(c["text"]).strip(), is_key=bool(c.get("key", False)),
                 pinned=bool(c.get("pinned", False)), rationale=str(c.get("rationale", "")).strip(),
             )
-            for c in item["choices"]
+            for c in item.get("choices", [])
         ]
     except (KeyError, TypeError) as exc:
         raise SeedError(f"{where}: every choice needs a `text`") from exc
@@ -90,6 +93,11 @@ def _question_data(item: dict, topics: dict[str, Topic], where: str) -> Question
         status=item.get("status", QuestionStatus.PUBLISHED),
         source_reference=str(item.get("source", "curated")),
         external_ref=str(item["ref"]),
+        valid_for=str(item.get("valid_for", "")),
+        checked_against=str(item.get("checked", "")),
+        model_answer=str(item.get("model_answer", "")).strip(),
+        interviewer_guidance=str(item.get("strong_answer", "")).strip(),
+        follow_ups=[str(f) for f in item.get("follow_ups", [])],
         choices=choices,
     )
 

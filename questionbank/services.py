@@ -16,8 +16,9 @@ from questionbank.enums import Difficulty, QuestionKind, QuestionStatus
 from questionbank.models import Choice, Question, Topic
 
 QUESTION_FIELDS = (
-    "kind", "stem", "topic", "difficulty", "tags", "explanation", "status",
-    "source_reference", "external_ref",
+    "kind", "stem", "topic", "difficulty", "tags", "explanation", "status", "source_reference", "external_ref",
+    "valid_for", "checked_against", "model_answer", "interviewer_guidance", "follow_ups", "options_missing",
+    "topic_inferred",
 )
 
 
@@ -44,6 +45,13 @@ class QuestionData:
     status: str = QuestionStatus.DRAFT
     source_reference: str = ""
     external_ref: str = ""
+    valid_for: str = ""
+    checked_against: str = ""
+    model_answer: str = ""
+    interviewer_guidance: str = ""
+    follow_ups: list[str] = field(default_factory=list)
+    options_missing: bool = False
+    topic_inferred: bool = False
     choices: list[ChoiceData] = field(default_factory=list)
 
 
@@ -71,6 +79,9 @@ def question_validate(data: QuestionData) -> None:
     if data.kind == QuestionKind.FREE_TEXT:
         if data.choices:
             errors.setdefault("choices", []).append("A free-text question has no choices.")
+    elif data.kind in QuestionKind.values and data.options_missing:
+        if data.status == QuestionStatus.PUBLISHED:
+            errors.setdefault("status", []).append("A question whose options are missing cannot be published.")
     elif data.kind in QuestionKind.values:
         if len(data.choices) < 2:
             errors.setdefault("choices", []).append("A choice question needs at least two choices.")
