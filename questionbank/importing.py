@@ -105,8 +105,11 @@ def _source(parsed: ParsedQuestion) -> str:
 
 def _data(parsed: ParsedQuestion, topics: dict[str, Topic], status: str, topic_override: str) -> QuestionData:
     inferred = not (topic_override or parsed.topic or parsed.category) or parsed.category == "Flask MCQ"
+    category_tail = parsed.category.rsplit("/", 1)[-1].strip()
     if topic_override:
         slug = topic_override
+    elif category_tail in topics:
+        slug, inferred = category_tail, False
     elif parsed.topic:
         slug = parsed.topic
     elif parsed.category and not inferred:
