@@ -1,7 +1,14 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html_join
 
 from questionbank.enums import QuestionStatus
+from questionbank.importers.base import ImportFormatError
+from questionbank.importers.registry import FORMATS, read_text
+from questionbank.importing import questions_import
 from questionbank.models import Choice, Question, Topic
 from questionbank.services import question_new_version, question_set_status
 
@@ -27,15 +34,60 @@ class QuestionAdmin(admin.ModelAdmin):
     list_filter = ["topic", "difficulty", "status", "kind", "in_use"]
     search_fields = ["stem", "external_ref", "source_reference"]
     list_select_related = ["topic"]
-    readonly_fields = ["family", "version", "in_use", "created_at", "updated_at"]
+    readonly_fields = ["family", "version", "in_use", "created_at", "updated_at", "duplicate_links"]
     inlines = [ChoiceInline]
     actions = ["publish", "retire", "start_new_version"]
     fieldsets = [
         (None, {"fields": ["stem", "kind", "topic", "difficulty", "tags", "status"]}),
         ("Feedback", {"fields": ["explanation"]}),
-        ("Provenance", {"fields": ["external_ref", "source_reference", "family", "version", "in_use",
-                                   "created_at", "updated_at"]}),
+        ("Interview use", {"fields": ["model_answer", "interviewer_guidance", "follow_ups"]}),
+        ("Provenance", {"fields": ["external_ref", "source_reference", "valid_for", "checked_against",
+                                   "options_missing", "topic_inferred", "duplicate_links", "family", "version",
+                                   "in_use", "created_at", "updated_at"]}),
     ]
+
+    @admin.display(description="Near-duplicates")
+    def duplicate_links(self, obj: Question):
+        rows = [(reverse("admin:questionbank_question_change", args=[d.pk]), str(d)[:80]) for d in obj.duplicates.all()]
+        return format_html_join(", ", '<a href="{}">{}</a>', rows) or "—"
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="questionbank_question_import"),
+                *super().get_urls()]
+
+    def import_view(self, request):
+        """Upload → preview (a dry run) → confirm. The upload waits in the session between the two."""
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta}
+        if request.method == "POST" and request.POST.get("confirm") and "question_import" in request.session:
+            pending = request.session.pop("question_import")
+            try:
+                parsed, skipped = read_text(pending["text"], pending["name"], pending["format"])
+                report = questions_import(parsed_by_file={pending["name"]: parsed}, status=pending["status"],
+                                          topic=pending["topic"])
+            except ImportFormatError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return redirect("admin:questionbank_question_import")
+            self.message_user(request, f"Imported {pending['name']}: {report.created} new, {report.updated} updated.")
+            return redirect("admin:questionbank_question_changelist")
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            pending = {"name": upload.name, "text": upload.read().decode("utf-8", errors="replace"),
+                       "format": form.cleaned_data["format"], "status": form.cleaned_data["status"],
+                       "topic": form.cleaned_data["topic"]}
+            try:
+                parsed, skipped = read_text(pending["text"], pending["name"], pending["format"])
+                report = questions_import(parsed_by_file={pending["name"]: parsed}, status=pending["status"],
+                                          topic=pending["topic"], dry_run=True)
+            except ImportFormatError as exc:
+                context.update(form=form, error=str(exc))
+                return render(request, "admin/questionbank/question/import.html", context)
+            report.skipped += skipped
+            request.session["question_import"] = pending
+            context.update(report=report.as_dict(), name=upload.name)
+        else:
+            context["form"] = form
+        return render(request, "admin/questionbank/question/import.html", context)
 
     @admin.display(description="Stem")
     def short_stem(self, obj: Question) -> str:
@@ -78,3 +130,16 @@ class QuestionAdmin(admin.ModelAdmin):
         for question in queryset:
             new = question_new_version(question=question)
             self.message_user(request, f"Draft version {new.version} of '{question}' created (id {new.pk}).")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="Up to 2 MB of UTF-8 text.")
+    format = forms.ChoiceField(choices=[(f, f) for f in ("auto", *FORMATS)], initial="auto")
+    topic = forms.SlugField(required=False, help_text="A topic slug for every question (optional).")
+    status = forms.ChoiceField(choices=[("draft", "draft"), ("published", "published")], initial="draft")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError("Files up to 2 MB.")
+        return upload

@@ -117,6 +117,9 @@ def _data(parsed: ParsedQuestion, topics: dict[str, Topic], status: str, topic_o
             topic_for(parsed.category))
     else:
         slug = topic_for(parsed.stem)
+    if slug not in topics:
+        raise ImportFormatError(parsed.source_file, parsed.line, f"topic {slug!r} is not in the bank: load the "
+                                "taxonomy (load_seed_bank) or pass --topic")
     difficulty = parsed.difficulty or LEVEL_DIFFICULTY.get(parsed.level.lower(), Difficulty.MEDIUM)
     kind = parsed.kind
     return QuestionData(

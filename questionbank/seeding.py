@@ -151,3 +151,26 @@ def _flatten(exc: ValidationError) -> str:
     if hasattr(exc, "message_dict"):
         return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
     return " ".join(exc.messages)
+
+
+def coverage_table() -> str:
+    """Published items per topic × difficulty (multiple choice), with interview questions and shares."""
+    from django.db.models import Count
+
+    from questionbank.enums import Difficulty, QuestionKind
+
+    counts = {
+        (row["topic__name"], row["difficulty"], row["kind"] == QuestionKind.FREE_TEXT): row["n"]
+        for row in Question.objects.filter(status=QuestionStatus.PUBLISHED)
+        .values("topic__name", "difficulty", "kind").annotate(n=Count("id"))
+    }
+    topics = sorted({topic for topic, _, _ in counts})
+    total_mc = sum(n for (_, _, free), n in counts.items() if not free) or 1
+    lines = [f"{'topic':36} {'easy':>5} {'medium':>6} {'hard':>5} {'share':>6} {'interview':>9}"]
+    for topic in topics:
+        cells = [counts.get((topic, d, False), 0) for d in Difficulty.values]
+        interview = sum(counts.get((topic, d, True), 0) for d in Difficulty.values)
+        lines.append(f"{topic:36} {cells[0]:>5} {cells[1]:>6} {cells[2]:>5} {100 * sum(cells) / total_mc:>5.1f}%"
+                     f" {interview:>9}")
+    lines.append(f"{'multiple-choice items':36} {total_mc:>19}")
+    return "\n".join(lines)

@@ -69,3 +69,17 @@ def smtp(settings):
     handler, controller = start_smtp(settings)
     yield handler
     controller.stop()
+
+
+@pytest.fixture
+def taxonomy(db):
+    """The Flask topics of seeds/topics.yaml."""
+    from pathlib import Path
+
+    import yaml
+
+    from questionbank.models import Topic
+
+    path = Path(__file__).resolve().parents[1] / "seeds" / "topics.yaml"
+    return [Topic.objects.get_or_create(slug=t["slug"], defaults={"name": t["name"]})[0]
+            for t in yaml.safe_load(path.read_text())]

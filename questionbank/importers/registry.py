@@ -47,8 +47,15 @@ def read_file(path: Path, fmt: str = "auto") -> tuple[list[ParsedQuestion], list
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFormatError(str(path), 0, f"cannot read the file as UTF-8 text: {exc}") from exc
-    fmt = guess_format(path, text) if fmt == "auto" else fmt
-    return READERS[fmt](text, path.name)
+    return read_text(text, path.name, fmt)
+
+
+def read_text(text: str, name: str, fmt: str = "auto") -> tuple[list[ParsedQuestion], list[dict]]:
+    """Read uploaded ``text`` named ``name`` in ``fmt`` (or the guessed format)."""
+    fmt = guess_format(Path(name), text) if fmt == "auto" else fmt
+    if fmt not in READERS:
+        raise ImportFormatError(name, 0, f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return READERS[fmt](text, name)
 
 
 

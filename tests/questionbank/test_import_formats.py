@@ -83,7 +83,7 @@ def test_csv_header_is_checked():
 
 
 @pytest.fixture
-def small_bank(db):
+def small_bank(taxonomy):
     topic = TopicFactory(slug="routing-requests-responses")
     single = question_make(topic, n=1)
     multi = question_make(topic, n=2, kind="multiple_choice", keys=(0, 2))
@@ -133,3 +133,33 @@ def test_export_command_writes_gift(small_bank, capsys):
     out = capsys.readouterr().out
     assert "$CATEGORY: flask/routing-requests-responses" in out
     assert f"// [id:{small_bank[0].external_ref}] [tag:routing]" in out
+
+
+def test_admin_import_preview_then_confirm(admin_client, small_bank):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("new.txt", b"What does flask run start?\nA) A production server\n"
+                                           b"B) The development server\nANSWER: B\n")
+    preview = admin_client.post("/admin/questionbank/question/import/",
+                                {"file": upload, "format": "auto", "status": "draft", "topic": ""})
+    assert b"Confirm the import" in preview.content
+    assert Question.objects.count() == 2                       # nothing written by the preview
+
+    confirmed = admin_client.post("/admin/questionbank/question/import/", {"confirm": "1"})
+
+    assert confirmed.status_code == 302
+    assert Question.objects.filter(stem="What does flask run start?", status="draft").exists()
+
+
+def test_api_import_dry_run_by_default_and_errors_name_the_line(admin_client, small_bank):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ok = admin_client.post("/api/questions/import/", {
+        "file": SimpleUploadedFile("q.aiken", b"Q?\nA) x\nB) y\nANSWER: A\n")})
+    bad = admin_client.post("/api/questions/import/", {
+        "file": SimpleUploadedFile("q.aiken", b"Q?\nA) x\nB) y\nANSWER: Z\n")})
+
+    assert (ok.status_code, ok.json()["created"], ok.json()["dry_run"]) == (200, 1, True)
+    assert Question.objects.count() == 2
+    assert bad.status_code == 400
+    assert bad.json()["file"] == ["q.aiken:4: ANSWER Z is not one of the options ['A', 'B']"]

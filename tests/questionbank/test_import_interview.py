@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from questionbank.importers.interview import read_interview_document
-from questionbank.models import Question, Topic
+from questionbank.models import Question
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 FILES = sorted(SEEDS.glob("*.txt"))
@@ -15,15 +15,8 @@ pytestmark = pytest.mark.skipif(len(FILES) != 5, reason="needs ../shared/seeds b
 
 
 @pytest.fixture
-def topics(db):
-    seed_bank_load_topics_only()
-
-
-def seed_bank_load_topics_only():
-    import yaml
-
-    for item in yaml.safe_load((Path(__file__).resolve().parents[2] / "seeds" / "topics.yaml").read_text()):
-        Topic.objects.get_or_create(slug=item["slug"], defaults={"name": item["name"]})
+def topics(taxonomy):
+    return taxonomy
 
 
 def _by_file():

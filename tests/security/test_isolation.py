@@ -31,6 +31,7 @@ ROUTES = {
     "api-topic-list": ("get", {}, RECRUITERS_AND_STAFF),                  # the bank is shared
     "api-question-list": ("get", {}, RECRUITERS_AND_STAFF),
     "api-question-detail": ("get", {"pk": "question"}, RECRUITERS_AND_STAFF),
+    "api-question-import": ("post", {}, {"staff": REFUSED}),             # curators only (a JSON body: 415)
     "api-test-template-list": ("get", {}, OWNER_LIST),
     "api-test-template-detail": ("get", {"template_id": "template"}, OWNER_ONLY),
     "api-test-template-publish": ("post", {"template_id": "template"}, OWNER_ONLY),
@@ -110,7 +111,7 @@ def _outcome(response) -> str:
     status = response.status_code
     if status == 404:
         return NOT_FOUND
-    if status == 400:
+    if status in (400, 415):
         return REFUSED
     if status in (401, 403) or (status == 302 and "login" in response.get("Location", "")):
         return DENY

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from questionbank.seeding import SeedError, seed_bank_load
+from questionbank.seeding import SeedError, coverage_table, seed_bank_load
 
 
 class Command(BaseCommand):
@@ -11,8 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--directory", default=str(Path(settings.BASE_DIR) / "seeds"))
+        parser.add_argument("--stats", action="store_true", help="Print the coverage table (topic × difficulty).")
 
-    def handle(self, *args, directory: str, **options):
+    def handle(self, *args, directory: str, stats: bool, **options):
         try:
             report = seed_bank_load(directory=Path(directory))
         except SeedError as exc:
@@ -21,3 +22,5 @@ class Command(BaseCommand):
             f"Seed bank: {report.topics_created} topics created, {report.created} questions created, "
             f"{report.updated} updated, {report.unchanged} unchanged."
         )
+        if stats:
+            self.stdout.write(coverage_table())
