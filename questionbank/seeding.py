@@ -155,15 +155,16 @@ def _flatten(exc: ValidationError) -> str:
 
 def coverage_table() -> str:
     """Published items per topic × difficulty (multiple choice), with interview questions and shares."""
+    from collections import Counter
+
     from django.db.models import Count
 
     from questionbank.enums import Difficulty, QuestionKind
 
-    counts = {
-        (row["topic__name"], row["difficulty"], row["kind"] == QuestionKind.FREE_TEXT): row["n"]
-        for row in Question.objects.filter(status=QuestionStatus.PUBLISHED)
-        .values("topic__name", "difficulty", "kind").annotate(n=Count("id"))
-    }
+    counts: Counter = Counter()
+    for row in (Question.objects.filter(status=QuestionStatus.PUBLISHED)
+                .values("topic__name", "difficulty", "kind").annotate(n=Count("id"))):
+        counts[(row["topic__name"], row["difficulty"], row["kind"] == QuestionKind.FREE_TEXT)] += row["n"]
     topics = sorted({topic for topic, _, _ in counts})
     total_mc = sum(n for (_, _, free), n in counts.items() if not free) or 1
     lines = [f"{'topic':36} {'easy':>5} {'medium':>6} {'hard':>5} {'share':>6} {'interview':>9}"]

@@ -45,3 +45,11 @@ def test_seed_bank_error_names_file_and_line_and_writes_nothing(db, tmp_path):
     assert "exactly one key" in str(exc.value)
     assert not Topic.objects.exists()
     assert not Question.objects.exists()
+
+
+def test_seed_bank_stats_table_counts_every_published_choice_item(db, capsys):
+    call_command("load_seed_bank", "--stats")
+
+    out = capsys.readouterr().out
+    total = int(out.strip().splitlines()[-1].split()[-1])
+    assert total == Question.objects.filter(status="published").exclude(kind="free_text").count() >= 250
