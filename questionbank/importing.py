@@ -52,12 +52,18 @@ def topic_for(words: str) -> str:
 
 
 def _normalise(stem: str) -> str:
-    return re.sub(r"[^a-z0-9_ ]+", " ", stem.lower()).strip()
+    # Hyphens stay inside words: "Flask-Migrate" is not "Flask" plus "migrate".
+    return re.sub(r"[^a-z0-9_\- ]+", " ", stem.lower()).strip()
 
 
 def is_near_duplicate(a: str, b: str) -> bool:
-    """Two stems ask the same thing: RapidFuzz token-sort ratio ≥ 90 on normalised text."""
-    return fuzz.token_sort_ratio(_normalise(a), _normalise(b)) >= 90
+    """Two stems ask the same thing (RapidFuzz on normalised text): nearly the same words in any order
+    (token-sort ratio ≥ 90), or one stem's words, at least three, all within the other's (token-set
+    ratio ≥ 95: "What is Flask?" and "What is Flask, in simple words?")."""
+    left, right = _normalise(a), _normalise(b)
+    if fuzz.token_sort_ratio(left, right) >= 90:
+        return True
+    return min(len(left.split()), len(right.split())) >= 3 and fuzz.token_set_ratio(left, right) >= 95
 
 
 @dataclass

@@ -109,3 +109,15 @@ def test_import_links_near_duplicates_across_sources(topics):
     assert question in question.duplicates.first().duplicates.all()
 
 
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("What is Flask?", "What is Flask, in simple words?", True),
+    ("What is Flask, in simple words?", "What is Flask, in super simple words?", True),
+    ("What is Flask?", "What is Flask-Migrate?", False),
+    ("What is Jinja2?", "What is Werkzeug?", False),
+])
+def test_import_near_duplicate_rule(a, b, same):
+    from questionbank.importing import is_near_duplicate
+
+    assert is_near_duplicate(a, b) is same
