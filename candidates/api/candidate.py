@@ -24,6 +24,10 @@ from candidates.services import (
 )
 
 
+def _not_started() -> ApiResponse:
+    return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=409)
+
+
 def _error(exc: CandidateError) -> ApiResponse:
     return ApiResponse({"code": exc.code, "detail": str(exc)}, status=exc.http_status)
 
@@ -111,7 +115,7 @@ class ResponseSaveApi(CandidateApiView):
         data.is_valid(raise_exception=True)
         session = self.current_session()
         if session is None:
-            return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=409)
+            return _not_started()
         try:
             saved = response_save(
                 session=session, question_id=question_id, selected=data.validated_data["selected"],
@@ -135,7 +139,7 @@ class SessionSubmitApi(CandidateApiView):
     def post(self, request):
         session = self.current_session()
         if session is None:
-            return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=409)
+            return _not_started()
         try:
             session = session_submit(session=session, now=self.now)
         except CandidateError as exc:
@@ -157,7 +161,7 @@ class EventRecordApi(CandidateApiView):
         data.is_valid(raise_exception=True)
         session = self.current_session()
         if session is None:
-            return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=409)
+            return _not_started()
         try:
             integrity_event_record(
                 session=session, kind=data.validated_data["kind"], detail=data.validated_data["detail"],

@@ -114,22 +114,21 @@ LEVELS_001 = {
 }
 
 
-def read_levels_blog(text: str, name: str) -> list[ParsedQuestion]:
-    """``N. question`` lines under four level headings, then a "Flask MCQ" list of bare stems (001)."""
-    lines = text.splitlines()
+def _read_numbered_under_levels(lines: list[str], name: str, level_of, *, rejoin: bool) -> list[ParsedQuestion]:
+    """``N. question`` lines after a level heading (``level_of(line)`` names it, else ``None``); the lines
+    up to the next question or heading are the answer."""
     questions: list[ParsedQuestion] = []
     level, current, body = "", None, []
-    mcq_at = next((i for i, line in enumerate(lines) if line.strip() == "Flask MCQ"), len(lines))
 
     def close():
         if current is not None:
-            current.answer = _answer(body, rejoin=True)
+            current.answer = _answer(body, rejoin=rejoin)
             questions.append(current)
 
-    for i, line in enumerate(lines[:mcq_at]):
-        if line.strip() in LEVELS_001:
+    for i, line in enumerate(lines):
+        if heading := level_of(line):
             close()
-            current, body, level = None, [], LEVELS_001[line.strip()]
+            current, body, level = None, [], heading
         elif level and (m := re.match(r"^(\d+)\. (.+)$", line)):
             close()
             current, body = ParsedQuestion(stem=m.group(2).strip(), source_file=name, position=int(m.group(1)),
@@ -137,8 +136,16 @@ def read_levels_blog(text: str, name: str) -> list[ParsedQuestion]:
         elif current is not None:
             body.append(line)
     close()
-    questions.extend(_read_bare_mcq(lines, mcq_at, name))
     return questions
+
+
+def read_levels_blog(text: str, name: str) -> list[ParsedQuestion]:
+    """``N. question`` lines under four level headings, then a "Flask MCQ" list of bare stems (001)."""
+    lines = text.splitlines()
+    mcq_at = next((i for i, line in enumerate(lines) if line.strip() == "Flask MCQ"), len(lines))
+    questions = _read_numbered_under_levels(lines[:mcq_at], name, lambda line: LEVELS_001.get(line.strip()),
+                                            rejoin=True)
+    return questions + _read_bare_mcq(lines, mcq_at, name)
 
 
 QUESTION_OPENERS = re.compile(r"^(Which|What|How|In|You|When|Why|Where|Who)\b")
@@ -226,29 +233,10 @@ LEVELS_004 = (("beginner", "Beginner-Level"), ("intermediate", "Intermediate Lev
 
 def read_levels_article(text: str, name: str) -> list[ParsedQuestion]:
     """``N. question`` under Beginner / Intermediate / Advanced headings, answers with OCR debris (004)."""
-    lines = _until_end(text.splitlines())
-    footer = len(lines)
-    questions: list[ParsedQuestion] = []
-    level, current, body = "", None, []
-
-    def close():
-        if current is not None:
-            current.answer = _answer(body)
-            questions.append(current)
-
-    for i, line in enumerate(lines[:footer]):
-        heading = next((lvl for lvl, marker in LEVELS_004 if line.startswith(marker)), None)
-        if heading:
-            close()
-            current, body, level = None, [], heading
-        elif level and (m := re.match(r"^(\d+)\. (.+)$", line)):
-            close()
-            current, body = ParsedQuestion(stem=m.group(2).strip(), source_file=name, position=int(m.group(1)),
-                                           line=i + 1, level=level), []
-        elif current is not None:
-            body.append(line)
-    close()
-    return questions
+    return _read_numbered_under_levels(
+        _until_end(text.splitlines()), name,
+        lambda line: next((level for level, marker in LEVELS_004 if line.startswith(marker)), None), rejoin=False,
+    )
 
 
 READERS: list[tuple[str, Callable[[str], bool], Callable[[str, str], list[ParsedQuestion]]]] = [
