@@ -17,7 +17,8 @@ def invitation_get_by_token(*, token: str) -> Invitation | None:
         return None
     token_hash = invitation_token_hash(token)
     invitation = (
-        Invitation.objects.select_related("published_version", "candidate").filter(token_hash=token_hash).first()
+        Invitation.objects.select_related("published_version", "candidate", "test_session__published_version")
+        .filter(token_hash=token_hash).first()
     )
     if invitation is None or not hmac.compare_digest(invitation.token_hash, token_hash):
         return None
@@ -32,7 +33,13 @@ def invitation_is_active(invitation: Invitation, *, now) -> bool:
 
 
 def session_get_for_invitation(*, invitation: Invitation) -> TestSession | None:
-    """The invitation's session (with its published version), or ``None`` before start."""
+    """The invitation's session (with its published version), or ``None`` before start.
+
+    Free when the invitation was fetched with ``select_related("test_session")`` (the candidate's
+    authentication does that), one query otherwise.
+    """
+    if "test_session" in invitation._state.fields_cache:
+        return invitation._state.fields_cache["test_session"]
     return TestSession.objects.select_related("published_version").filter(invitation=invitation).first()
 
 

@@ -233,19 +233,20 @@ def response_save(
         session_expire_if_due(session=session, now=now)
         raise SessionClosed("Time is up: this answer was not saved.")
     with transaction.atomic():
-        # The row lock orders this save against a concurrent submit or finish.
-        status = (
-            TestSession.objects.select_for_update().filter(pk=session.pk).values_list("status", flat=True).first()
+        # One statement: the question's frozen choices, and a lock on the session row (PostgreSQL) that
+        # orders this save against a concurrent submit or finish.
+        item = (
+            SessionQuestion.objects.select_for_update(of=("session",)).select_related("session", "question")
+            .only("choice_order", "question__kind", "session__status")
+            .filter(session_id=session.pk, question_id=question_id).first()
         )
+        if item is None:
+            if TestSession.objects.filter(pk=session.pk).exclude(status=SessionStatus.IN_PROGRESS).exists():
+                raise SessionClosed("This test has been submitted: answers can no longer change.")
+            raise ValidationError({"question": ["This question is not part of your test."]})
+        choice_order, kind, status = item.choice_order, item.question.kind, item.session.status
         if status != SessionStatus.IN_PROGRESS:
             raise SessionClosed("This test has been submitted: answers can no longer change.")
-        row = (
-            SessionQuestion.objects.filter(session_id=session.pk, question_id=question_id)
-            .values_list("choice_order", "question__kind").first()
-        )
-        if row is None:
-            raise ValidationError({"question": ["This question is not part of your test."]})
-        choice_order, kind = row
         chosen = list(dict.fromkeys(selected))
         if any(c not in choice_order for c in chosen):
             raise ValidationError({"selected": ["Choose among this question's choices."]})

@@ -41,7 +41,8 @@ class InvitationCookieAuthentication(authentication.SessionAuthentication):
         if not invitation_id:
             return None
         invitation = (
-            Invitation.objects.select_related("published_version", "candidate").filter(pk=invitation_id).first()
+            Invitation.objects.select_related("published_version", "candidate", "test_session__published_version")
+            .filter(pk=invitation_id).first()
         )
         if invitation is None or not invitation_is_active(invitation, now=timezone.now()):
             raise exceptions.AuthenticationFailed(NOT_VALID)

@@ -56,9 +56,9 @@ class CandidateApiView(APIView):
         self.now = getattr(request._request, "received_at", None) or timezone.now()
         super().initial(request, *args, **kwargs)
 
-    def current_session(self):
+    def current_session(self, session=None):
         """The invitation's session after lazy expiry, with the client's address noted; ``None`` before start."""
-        session = session_get_for_invitation(invitation=self.request.auth)
+        session = session or session_get_for_invitation(invitation=self.request.auth)
         if session is None:
             return None
         session_client_seen(session=session, ip=client_ip(self.request), user_agent=client_user_agent(self.request),
@@ -88,7 +88,7 @@ class SessionStartApi(CandidateApiView):
             session, created = session_start(invitation=request.auth, now=self.now)
         except CandidateError as exc:
             return _error(exc)
-        session = self.current_session()
+        session = self.current_session(session)
         return ApiResponse(
             SessionOutput(self.state(session, questions=True)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -1,0 +1,75 @@
+"""Statement budgets on the hot paths: a regression here fails CI (timings live in bench/, not here)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from candidates.services import session_start, session_submit
+from tests.factories import TopicFactory, invite, published_version_make, question_make
+
+
+def _client(issued) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Invitation {issued.token}")
+    return client
+
+
+def _count(fn) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    return len([q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))])
+
+
+@pytest.fixture
+def make_test(organization, recruiter):
+    topic = TopicFactory(slug="budget")
+    for n in range(6):
+        question_make(topic, n=n)
+
+    def make(n_questions: int, email: str):
+        version = published_version_make(organization=organization, recruiter=recruiter, rules=[(topic, n_questions)])
+        return invite(version, recruiter=recruiter, email=email)
+
+    return make
+
+
+def test_budget_autosave_at_most_four_statements(make_test):
+    issued = make_test(3, "a@x.org")
+    client = _client(issued)
+    question = client.post("/api/candidate/session/start/").json()["questions"][0]
+    url = f"/api/candidate/session/responses/{question['id']}/"
+    client.put(url, {"selected": [question["choices"][0]["id"]], "seq": 1}, format="json")   # the row exists
+
+    statements = _count(lambda: client.put(url, {"selected": [question["choices"][1]["id"]], "seq": 2},
+                                           format="json"))
+
+    assert statements <= 4
+
+
+def test_budget_start_does_not_grow_with_the_number_of_questions(make_test):
+    one, three = make_test(1, "one@x.org"), make_test(3, "three@x.org")
+
+    assert _count(lambda: _client(one).post("/api/candidate/session/start/")) == _count(
+        lambda: _client(three).post("/api/candidate/session/start/"))
+
+
+def test_budget_submit_does_not_grow_with_the_number_of_questions(make_test):
+    one, three = make_test(1, "one@x.org"), make_test(3, "three@x.org")
+    for issued in (one, three):
+        session_start(invitation=issued.invitation, now=timezone.now())
+
+    assert _count(lambda: _client(one).post("/api/candidate/session/submit/")) == _count(
+        lambda: _client(three).post("/api/candidate/session/submit/"))
+
+
+def test_budget_results_list_does_not_grow_with_the_number_of_sessions(make_test, recruiter_api):
+    first = make_test(2, "r0@x.org")
+    session_submit(session=session_start(invitation=first.invitation, now=timezone.now())[0], now=timezone.now())
+    with_one = _count(lambda: recruiter_api.get("/api/test-sessions/"))
+    for i in range(1, 3):
+        issued = invite(first.invitation.published_version, email=f"r{i}@x.org")
+        session_submit(session=session_start(invitation=issued.invitation, now=timezone.now())[0], now=timezone.now())
+
+    assert _count(lambda: recruiter_api.get("/api/test-sessions/")) == with_one
