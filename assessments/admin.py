@@ -1,9 +1,13 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from assessments.interview_kits import interview_kit_publish
 from assessments.models import (
     DrawRule,
     FixedQuestion,
+    InterviewKit,
+    InterviewKitQuestion,
+    InterviewKitVersion,
     Membership,
     Organization,
     PublishedVersion,
@@ -82,3 +86,29 @@ class PublishedVersionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class InterviewKitQuestionInline(admin.TabularInline):
+    model = InterviewKitQuestion
+    extra = 0
+    raw_id_fields = ["question"]
+
+
+@admin.register(InterviewKit)
+class InterviewKitAdmin(admin.ModelAdmin):
+    list_display = ["title", "organization", "role", "created_at"]
+    list_filter = ["organization"]
+    search_fields = ["title", "role"]
+    inlines = [InterviewKitQuestionInline]
+    actions = ["publish"]
+
+    @admin.action(description="Publish selected kits (freeze a new version)")
+    def publish(self, request, queryset):
+        for kit in queryset:
+            version = interview_kit_publish(kit=kit, published_by=request.user)
+            self.message_user(request, f"Published {version}.")
+
+
+@admin.register(InterviewKitVersion)
+class InterviewKitVersionAdmin(PublishedVersionAdmin):
+    list_display = ["title", "number", "organization", "published_at"]

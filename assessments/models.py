@@ -166,3 +166,56 @@ class PublishedVersion(TestSettings):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.number}"
+
+
+class InterviewKit(models.Model):
+    """An editable list of interview (free-text) questions an organisation's interviewers follow live."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="interview_kits")
+    title = models.CharField(max_length=200)
+    role = models.CharField(max_length=200, blank=True)
+    questions = models.ManyToManyField(Question, through="InterviewKitQuestion", related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InterviewKitQuestion(models.Model):
+    kit = models.ForeignKey(InterviewKit, on_delete=models.CASCADE, related_name="kit_questions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kit_id", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["kit", "question"], name="kit_question_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kit_id}#{self.order}: {self.question_id}"
+
+
+class InterviewKitVersion(models.Model):
+    """A published kit: its question versions frozen in order (``question_ids``). Immutable."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="interview_kit_versions")
+    kit = models.ForeignKey(InterviewKit, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    question_ids = models.JSONField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_at"]
+        constraints = [models.UniqueConstraint(fields=["kit", "number"], name="kit_version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.number}"

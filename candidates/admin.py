@@ -12,6 +12,9 @@ from candidates.models import (
     OutboxEmail,
     Regrade,
     Response,
+    Scorecard,
+    ScorecardAmendment,
+    ScorecardRating,
     SessionQuestion,
     TestSession,
     TestStatistics,
@@ -232,3 +235,21 @@ class RegradeAdmin(admin.ModelAdmin):
         for regrade in queryset:
             applied = regrade_apply(regrade=regrade, applied_by=request.user, now=timezone.now())
             self.message_user(request, f"{applied}: {len(applied.rows)} session(s) rescored.")
+
+
+class ScorecardRatingInline(ReadOnlyInline):
+    model = ScorecardRating
+    fields = ["question", "rating", "notes", "updated_at"]
+
+
+class ScorecardAmendmentInline(ReadOnlyInline):
+    model = ScorecardAmendment
+    fields = ["question", "field", "old_value", "new_value", "reason", "amended_by", "amended_at"]
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(ReadOnlyAdmin):
+    list_display = ["candidate", "kit_version", "interviewer", "status", "recommendation", "submitted_at"]
+    list_filter = ["status", "recommendation", "organization"]
+    search_fields = ["candidate__name", "candidate__email"]
+    inlines = [ScorecardRatingInline, ScorecardAmendmentInline]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from assessments.enums import Rating, Recommendation
 from assessments.models import Organization, PublishedVersion
 from candidates.enums import EmailStatus, InvitationStatus, SessionStatus
 from questionbank.models import Question
@@ -294,3 +295,67 @@ class Regrade(models.Model):
 
     def __str__(self) -> str:
         return f"Regrade {self.old_question_id} → {self.new_question_id} ({self.status})"
+
+
+class Scorecard(models.Model):
+    """One interviewer's ratings of one candidate against one published interview kit.
+
+    Draft while the interview runs (every rating autosaved); submitted scorecards are read-only and
+    change only through recorded amendments.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scorecards")
+    kit_version = models.ForeignKey("assessments.InterviewKitVersion", on_delete=models.PROTECT,
+                                    related_name="scorecards")
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="scorecards")
+    interviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scorecards")
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    recommendation = models.CharField(max_length=12, choices=Recommendation, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["kit_version", "candidate", "interviewer"],
+                                               name="scorecard_once_per_interviewer")]
+
+    def __str__(self) -> str:
+        return f"{self.interviewer} on {self.candidate} ({self.status})"
+
+
+class ScorecardRating(models.Model):
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="ratings")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    rating = models.PositiveSmallIntegerField(choices=Rating, null=True, blank=True)
+    notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scorecard", "question"], name="rating_once_per_question")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.rating}"
+
+
+class ScorecardAmendment(models.Model):
+    """A change to a submitted scorecard: what, from what, to what, by whom and why."""
+
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="amendments")
+    question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    field = models.CharField(max_length=20)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    reason = models.CharField(max_length=500)
+    amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    amended_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["scorecard_id", "amended_at"]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"

@@ -12,9 +12,10 @@ def topic_list() -> QuerySet[Topic]:
 
 
 def question_list(
-    *, search: str = "", topic: str = "", difficulty: str = "", kind: str = "", status: str = ""
+    *, search: str = "", topic: str = "", difficulty: str = "", kind: str = "", status: str = "", source: str = ""
 ) -> QuerySet[Question]:
-    """Questions filtered by free text (stem/tags/ref) and exact topic slug, difficulty, kind, status.
+    """Questions filtered by free text (stem/tags/ref), exact topic slug, difficulty, kind, status, and
+    ``source`` (text in the source reference, e.g. a seed file name).
 
     Choices and topic are fetched with the questions (two queries whatever the page size).
     """
@@ -29,6 +30,8 @@ def question_list(
         qs = qs.filter(kind=kind)
     if status:
         qs = qs.filter(status=status)
+    if source:
+        qs = qs.filter(source_reference__icontains=source)
     return qs.order_by("topic__name", "id")
 
 

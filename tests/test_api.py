@@ -186,3 +186,16 @@ def test_api_question_filters_are_validated(recruiter_api, bank):
     assert (ok.status_code, ok.json()["count"]) == (200, 6)
     assert bad.status_code == 400
     assert set(bad.json()) == {"difficulty", "search"}
+
+
+def test_api_interview_questions_filter_by_kind_and_source(recruiter_api, taxonomy):
+    from django.core.management import call_command
+
+    call_command("load_seed_bank")
+
+    page = recruiter_api.get("/api/questions/", {"kind": "free_text", "source": "002_98e5cd3a334ac6fb",
+                                                 "limit": 200}).json()
+
+    assert page["count"] > 0
+    assert all(q["kind"] == "free_text" and "002_98e5cd3a334ac6fb" in q["source_reference"] for q in page["results"])
+    assert all(q["model_answer"] for q in page["results"])

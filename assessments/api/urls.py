@@ -1,8 +1,12 @@
 from django.urls import path
 
+from assessments.api.kits import KitListApi, KitPublishApi, KitVersionApi
 from assessments.api.views import TestTemplateDetailApi, TestTemplateListApi, TestTemplatePublishApi
 
 urlpatterns = [
+    path("interview-kits/", KitListApi.as_view(), name="api-kit-list"),
+    path("interview-kits/<id:kit_id>/publish/", KitPublishApi.as_view(), name="api-kit-publish"),
+    path("interview-kit-versions/<id:version_id>/", KitVersionApi.as_view(), name="api-kit-version"),
     path("test-templates/", TestTemplateListApi.as_view(), name="api-test-template-list"),
     path("test-templates/<id:template_id>/", TestTemplateDetailApi.as_view(), name="api-test-template-detail"),
     path("test-templates/<id:template_id>/publish/", TestTemplatePublishApi.as_view(),

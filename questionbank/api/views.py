@@ -28,7 +28,8 @@ class QuestionOutput(serializers.ModelSerializer):
         model = Question
         fields = [
             "id", "family", "version", "external_ref", "kind", "stem", "topic", "difficulty", "tags",
-            "explanation", "status", "source_reference", "in_use", "choices",
+            "explanation", "status", "source_reference", "valid_for", "checked_against", "model_answer",
+            "interviewer_guidance", "follow_ups", "options_missing", "topic_inferred", "in_use", "choices",
         ]
 
 
@@ -48,6 +49,7 @@ class QuestionFilter(serializers.Serializer):
     difficulty = serializers.ChoiceField(choices=Difficulty.choices, required=False, default="", allow_blank=True)
     kind = serializers.ChoiceField(choices=QuestionKind.choices, required=False, default="", allow_blank=True)
     status = serializers.ChoiceField(choices=QuestionStatus.choices, required=False, default="", allow_blank=True)
+    source = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
 
 
 @extend_schema(parameters=[QuestionFilter])

@@ -10,7 +10,10 @@ from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from assessments.interview_kits import interview_kit_create, interview_kit_publish
+from candidates.scorecards import scorecard_start
 from candidates.services import session_start
+from questionbank.services import QuestionData, question_create
 from tests.factories import TopicFactory, invite, published_version_make, question_make, recruiter_create
 
 ROLES = ["anonymous", "cand_a", "cand_b", "rec_1", "rec_2", "staff"]
@@ -38,6 +41,15 @@ ROUTES = {
     "api-invitation-list": ("get", {}, OWNER_LIST),
     "api-test-session-list": ("get", {}, OWNER_LIST),
     "api-test-session-detail": ("get", {"session_id": "session"}, OWNER_ONLY),
+    "api-kit-list": ("get", {}, OWNER_LIST),
+    "api-kit-publish": ("post", {"kit_id": "kit"}, OWNER_ONLY),
+    "api-kit-version": ("get", {"version_id": "kit_version"}, OWNER_ONLY),
+    "api-scorecard-start": ("post", {}, {"rec_1": OK, "rec_2": REFUSED}),
+    "api-scorecard-detail": ("get", {"scorecard_id": "scorecard"}, OWNER_ONLY),
+    "api-scorecard-rate": ("put", {"scorecard_id": "scorecard", "question_id": "interview_question"}, OWNER_ONLY),
+    "api-scorecard-submit": ("post", {"scorecard_id": "scorecard"}, OWNER_ONLY),    # rated by then
+    "api-scorecard-amend": ("post", {"scorecard_id": "scorecard"}, {"rec_1": REFUSED, "rec_2": NOT_FOUND}),
+    "api-interview-report": ("get", {"candidate_id": "candidate", "version_id": "kit_version"}, OWNER_ONLY),
     "api-test-session-extend": ("post", {"session_id": "session"}, {"rec_1": OK, "rec_2": NOT_FOUND}),
     "api-candidate-session": ("get", {}, CANDIDATES),                     # each sees only their own
     "api-candidate-start": ("post", {}, CANDIDATES),
@@ -54,7 +66,9 @@ ROUTES = {
                                                                      "staff": NOT_FOUND}),
 }
 BODIES = {"api-candidate-response": {"selected": [], "seq": 1}, "api-candidate-events": {"kind": "paste"},
-          "api-test-session-extend": {"seconds": 60, "reason": "power cut"}}
+          "api-test-session-extend": {"seconds": 60, "reason": "power cut"},
+          "api-scorecard-rate": {"rating": 2, "notes": "ok"}, "api-scorecard-submit": {"recommendation": "yes"},
+          "api-scorecard-amend": {"question": 1, "rating": 1, "reason": "x"}}
 # Submits end the sessions and landing hands out the link's cookie to whoever calls it: run them last.
 LAST = ["api-candidate-submit", "candidate-submit", "candidate-landing"]
 
@@ -87,6 +101,13 @@ def world(db):
                                        recruiter=org2_recruiter, rules=[(other_topic, 2)])
     issued_b = invite(version_b, email="b@example.com", recruiter=org2_recruiter)
     session_start(invitation=issued_b.invitation, now=timezone.now())
+    interview_question = question_create(data=QuestionData(stem="Explain contexts.", topic=topic, kind="free_text",
+                                                           status="published", model_answer="Two stacks."))
+    kit = interview_kit_create(organization=org1_recruiter.membership.organization, title="Kit",
+                               questions=[interview_question])
+    kit_version = interview_kit_publish(kit=kit)
+    scorecard = scorecard_start(kit_version=kit_version, candidate=issued_a.invitation.candidate,
+                                interviewer=org1_recruiter)
     staff = recruiter_create()
     staff.membership.delete()
     staff.is_staff = staff.is_superuser = True
@@ -103,7 +124,9 @@ def world(db):
         client.force_login(user)
         clients[role] = client
     objects = {"question": session.session_questions.first().question_id, "template": version.template_id,
-               "session": session.pk, "token": issued_a.token, "invitation": issued_a.invitation.pk}
+               "session": session.pk, "token": issued_a.token, "invitation": issued_a.invitation.pk, "kit": kit.pk,
+               "kit_version": kit_version.pk, "scorecard": scorecard.pk, "interview_question": interview_question.pk,
+               "candidate": issued_a.invitation.candidate_id}
     return clients, objects
 
 
@@ -131,7 +154,10 @@ def test_isolation_every_route_for_every_caller(world):
         path = "/" if name is None else _reverse(name, {k: objects[v] for k, v in kwargs.items()})
         for role in ROLES:
             want = expected.get(role, DENY)
-            response = getattr(clients[role], method)(path, BODIES.get(name, {}), format="json")
+            body = BODIES.get(name, {})
+            if name == "api-scorecard-start":
+                body = {"kit_version": objects["kit_version"], "candidate": objects["candidate"]}
+            response = getattr(clients[role], method)(path, body, format="json")
             got = _outcome(response)
             if want in (OWN, EMPTY):
                 got = _list_outcome(response, name, objects) if got == OK else got
@@ -152,7 +178,7 @@ def _list_outcome(response, name, objects) -> str:
     body = response.json()
     ids = {row["id"] for row in (body["results"] if isinstance(body, dict) else body)}
     org1_row = {"api-test-template-list": objects["template"], "api-test-session-list": objects["session"],
-                "api-invitation-list": objects["invitation"]}[name]
+                "api-invitation-list": objects["invitation"], "api-kit-list": objects["kit"]}[name]
     return OWN if org1_row in ids else EMPTY
 
 
