@@ -9,7 +9,7 @@ from django.db.models import Max
 
 from assessments.drawing import DrawError, draw_form
 from assessments.models import DrawRule, FixedQuestion, Organization, PublishedVersion, Section, TestTemplate
-from questionbank.enums import QuestionKind, QuestionStatus
+from questionbank.enums import QuestionStatus
 from questionbank.models import Question, Topic
 from questionbank.services import questions_mark_in_use
 
@@ -110,10 +110,9 @@ def test_template_publish(*, template: TestTemplate, published_by=None) -> Publi
     errors: list[str] = []
     fixed_ids = [f["question_id"] for s in spec["sections"] for f in s["fixed"]]
     fixed_ok = set(
-        Question.objects.filter(pk__in=fixed_ids, status=QuestionStatus.PUBLISHED)
-        .exclude(kind=QuestionKind.FREE_TEXT).values_list("pk", flat=True)
+        Question.objects.filter(pk__in=fixed_ids, status=QuestionStatus.PUBLISHED).values_list("pk", flat=True)
     )
-    errors += [f"Fixed question {qid} is not a published choice question." for qid in fixed_ids if qid not in fixed_ok]
+    errors += [f"Fixed question {qid} is not a published question." for qid in fixed_ids if qid not in fixed_ok]
     if not spec["sections"]:
         errors.append("A test needs at least one section.")
     try:

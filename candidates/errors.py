@@ -34,8 +34,8 @@ class StaleResponse(CandidateError):
     code = "stale_response"
     http_status = 409
 
-    def __init__(self, message: str, *, selected: list[int], seq: int):
-        self.selected, self.seq = selected, seq
+    def __init__(self, message: str, *, selected: list[int], seq: int, text: str = ""):
+        self.selected, self.seq, self.text = selected, seq, text
         super().__init__(message)
 
 

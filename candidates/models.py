@@ -77,6 +77,7 @@ class TestSession(models.Model):
     passed = models.BooleanField(null=True, blank=True)
     topic_breakdown = models.JSONField(default=list, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
+    provisional = models.BooleanField(default=False, help_text="Free-text answers still wait for a grade.")
     client_ip = models.GenericIPAddressField(null=True, blank=True, help_text="Last address seen.")
     client_user_agent = models.CharField(max_length=300, blank=True, help_text="Last user agent seen.")
 
@@ -131,6 +132,13 @@ class Response(models.Model):
     session = models.ForeignKey(TestSession, on_delete=models.CASCADE, related_name="responses")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     selected = models.JSONField(default=list)
+    text = models.TextField(blank=True, help_text="A free-text answer.")
+    rating = models.PositiveSmallIntegerField(
+        choices=Rating, null=True, blank=True, help_text="A free-text answer's grade on the anchored 0–3 scale."
+    )
+    graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    graded_at = models.DateTimeField(null=True, blank=True)
     seq = models.PositiveBigIntegerField(default=0)
     saved_at = models.DateTimeField()
     first_saved_at = models.DateTimeField()

@@ -59,7 +59,8 @@ def session_questions(session: TestSession) -> list[dict]:
             "stem_html": render_markdown(question.stem),
             "choices": [{"id": cid, "html": render_inline_markdown(by_id[cid].text)} for cid in sq.choice_order],
             "response": (
-                {"selected": response.selected, "seq": response.seq, "saved_at": response.saved_at}
+                {"selected": response.selected, "text": response.text, "seq": response.seq,
+                 "saved_at": response.saved_at}
                 if response else None
             ),
         })

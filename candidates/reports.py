@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from candidates.models import Invitation, OutboxEmail, Response, SessionQuestion, TestSession
 from candidates.scoring import QuestionScore, percent, score_question, topic_breakdown
+from questionbank.enums import QuestionKind
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class ScoredQuestion:
     choices: list  # questionbank Choice rows in the candidate's order
     selected: list[int]
     score: QuestionScore
+    text: str = ""
+    rating: int | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class ScoreResult:
     passed: bool
     topic_breakdown: list[dict]
     questions: list[ScoredQuestion]
+    provisional: bool = False
 
 
 def session_score(*, session: TestSession, key_overrides: dict[int, set[int]] | None = None) -> ScoreResult:
@@ -44,19 +48,26 @@ def session_score(*, session: TestSession, key_overrides: dict[int, set[int]] | 
         SessionQuestion.objects.filter(session=session).select_related("question__topic")
         .prefetch_related("question__choices").order_by("position")
     )
-    answers = dict(Response.objects.filter(session=session).values_list("question_id", "selected"))
-    scored = []
+    answers = {qid: (selected, text, rating) for qid, selected, text, rating in Response.objects.filter(
+        session=session).values_list("question_id", "selected", "text", "rating")}
+    scored, provisional = [], False
     for sq in session_questions:
         question = sq.question
         by_id = {c.pk: c for c in question.choices.all()}
         keys = (key_overrides or {}).get(question.pk) or {c.pk for c in by_id.values() if c.is_key}
-        selected = answers.get(question.pk, [])
-        points = score_question(
-            kind=question.kind, points=sq.points, keys=keys, selected=set(selected), n_choices=len(by_id),
-            partial_credit=version.partial_credit, negative_marking=version.negative_marking,
-        )
+        selected, text, rating = answers.get(question.pk, ([], "", None))
+        if question.kind == QuestionKind.FREE_TEXT:
+            # Graded on the anchored 0–3 scale: points × rating / 3; ungraded answers score 0 for now.
+            provisional |= bool(text.strip()) and rating is None
+            points = (sq.points * rating / 3).quantize(Decimal("0.01")) if rating is not None else Decimal("0.00")
+            keys, selected = ({"graded"} if rating == 3 else set()), (["graded"] if rating == 3 else [])
+        else:
+            points = score_question(
+                kind=question.kind, points=sq.points, keys=keys, selected=set(selected), n_choices=len(by_id),
+                partial_credit=version.partial_credit, negative_marking=version.negative_marking,
+            )
         scored.append(ScoredQuestion(
-            session_question=sq,
+            session_question=sq, text=text, rating=rating,
             choices=[by_id[cid] for cid in sq.choice_order if cid in by_id],
             selected=selected,
             score=QuestionScore(
@@ -70,7 +81,7 @@ def session_score(*, session: TestSession, key_overrides: dict[int, set[int]] | 
     pct = percent(raw, maximum)
     return ScoreResult(
         raw_score=raw, max_score=maximum, percent_score=pct, passed=pct >= version.pass_mark,
-        topic_breakdown=topic_breakdown([s.score for s in scored]), questions=scored,
+        topic_breakdown=topic_breakdown([s.score for s in scored]), questions=scored, provisional=provisional,
     )
 
 

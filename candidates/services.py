@@ -219,7 +219,7 @@ def session_expire_if_due(*, session: TestSession, now: datetime) -> TestSession
 
 
 def response_save(
-    *, session: TestSession, question_id: int, selected: list[int], seq: int, now: datetime
+    *, session: TestSession, question_id: int, selected: list[int], seq: int, now: datetime, text: str = ""
 ) -> Response:
     """Store the candidate's answer to one question of an open session (upsert).
 
@@ -248,6 +248,11 @@ def response_save(
         if status != SessionStatus.IN_PROGRESS:
             raise SessionClosed("This test has been submitted: answers can no longer change.")
         chosen = list(dict.fromkeys(selected))
+        if kind == QuestionKind.FREE_TEXT:
+            if chosen:
+                raise ValidationError({"selected": ["This question takes a written answer, not choices."]})
+        elif text:
+            raise ValidationError({"text": ["This question takes choices, not a written answer."]})
         if any(c not in choice_order for c in chosen):
             raise ValidationError({"selected": ["Choose among this question's choices."]})
         if kind == QuestionKind.SINGLE_CHOICE and len(chosen) > 1:
@@ -256,14 +261,14 @@ def response_save(
         response = Response.objects.select_for_update().filter(session_id=session.pk, question_id=question_id).first()
         if response is None:
             return Response.objects.create(
-                session_id=session.pk, question_id=question_id, selected=chosen, seq=seq, saved_at=now,
+                session_id=session.pk, question_id=question_id, selected=chosen, text=text, seq=seq, saved_at=now,
                 first_saved_at=now,
             )
         if seq < response.seq:
             raise StaleResponse("A newer answer to this question is already saved.", selected=response.selected,
-                                seq=response.seq)
-        response.selected, response.seq, response.saved_at = chosen, seq, now
-        response.save(update_fields=["selected", "seq", "saved_at"])
+                                seq=response.seq, text=response.text)
+        response.selected, response.text, response.seq, response.saved_at = chosen, text, seq, now
+        response.save(update_fields=["selected", "text", "seq", "saved_at"])
         return response
 
 
@@ -299,10 +304,7 @@ def session_finish(*, session_id: int, status: str, finished_at: datetime, now: 
         "invitation__candidate", "invitation__invited_by", "published_version"
     ).get(pk=session_id)
     result = session_score(session=session)
-    session.raw_score, session.max_score = result.raw_score, result.max_score
-    session.percent_score, session.passed = result.percent_score, result.passed
-    session.topic_breakdown, session.scored_at = result.topic_breakdown, now
-    session.save(update_fields=["raw_score", "max_score", "percent_score", "passed", "topic_breakdown", "scored_at"])
+    _store_score(session, result, now)
     Invitation.objects.filter(pk=session.invitation_id, status=InvitationStatus.STARTED).update(
         status=InvitationStatus.FINISHED
     )
@@ -314,6 +316,48 @@ def session_finish(*, session_id: int, status: str, finished_at: datetime, now: 
     else:
         logger.warning("session %s finished but its invitation has no recruiter email to report to", session_id)
     return True
+
+
+def _store_score(session: TestSession, result, now: datetime) -> None:
+    session.raw_score, session.max_score = result.raw_score, result.max_score
+    session.percent_score, session.passed = result.percent_score, result.passed
+    session.topic_breakdown, session.scored_at, session.provisional = result.topic_breakdown, now, result.provisional
+    session.save(update_fields=["raw_score", "max_score", "percent_score", "passed", "topic_breakdown", "scored_at",
+                                "provisional"])
+
+
+@transaction.atomic
+def response_grade(*, session: TestSession, question_id: int, rating: int, graded_by, now: datetime) -> TestSession:
+    """Grade a finished session's free-text answer (0–3) and rescore the session.
+
+    When the last ungraded answer is graded the score stops being provisional and the recruiter is
+    told the final score. Raises ``ValidationError`` for an open session, a question that is not a
+    free-text question of the session, or a rating outside 0–3.
+    """
+    session = TestSession.objects.select_for_update().select_related(
+        "published_version", "invitation__candidate", "invitation__invited_by").get(pk=session.pk)
+    if session.status == SessionStatus.IN_PROGRESS:
+        raise ValidationError({"session": ["Grade answers once the session is finished."]})
+    if not SessionQuestion.objects.filter(session=session, question_id=question_id,
+                                          question__kind=QuestionKind.FREE_TEXT).exists():
+        raise ValidationError({"question": ["Not a free-text question of this session."]})
+    if rating not in (0, 1, 2, 3):
+        raise ValidationError({"rating": ["Rate 0 (no answer) to 3 (strong)."]})
+    Response.objects.update_or_create(
+        session=session, question_id=question_id,
+        defaults={"rating": rating, "graded_by": graded_by, "graded_at": now},
+        create_defaults={"rating": rating, "graded_by": graded_by, "graded_at": now, "saved_at": now,
+                         "first_saved_at": now},
+    )
+    was_provisional = session.provisional
+    result = session_score(session=session)
+    _store_score(session, result, now)
+    recruiter = session.invitation.invited_by
+    if was_provisional and not result.provisional and recruiter and recruiter.email:
+        subject, text, html = report_email_render(session=session, result=result)
+        outbox_enqueue(dedup_key=f"final:session:{session.pk}", to=recruiter.email, subject=f"Final: {subject}",
+                       body_text=text, body_html=html)
+    return session
 
 
 def sessions_sweep(*, now: datetime, organization_id: int | None = None, limit: int = 5000) -> int:

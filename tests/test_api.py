@@ -175,7 +175,7 @@ def test_api_stale_save_is_409_with_the_stored_answer(candidate_api):
     stale = candidate_api.put(url, {"selected": [older], "seq": 1_790_000_000_000}, format="json")
 
     assert stale.status_code == 409
-    assert stale.json() | {"detail": ""} == {"code": "stale_response", "detail": "", "selected": [newer],
+    assert stale.json() | {"detail": ""} == {"code": "stale_response", "detail": "", "selected": [newer], "text": "",
                                              "seq": 1_790_000_000_500}
 
 

@@ -96,7 +96,9 @@ class SessionStartApi(CandidateApiView):
 
 
 class ResponseInput(serializers.Serializer):
-    selected = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=20, allow_empty=True)
+    selected = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=20, allow_empty=True,
+                                     required=False, default=list)
+    text = serializers.CharField(max_length=20000, required=False, default="", allow_blank=True, trim_whitespace=False)
     seq = serializers.IntegerField(min_value=0, max_value=2**63 - 1, default=0)
 
 
@@ -119,11 +121,11 @@ class ResponseSaveApi(CandidateApiView):
         try:
             saved = response_save(
                 session=session, question_id=question_id, selected=data.validated_data["selected"],
-                seq=data.validated_data["seq"], now=self.now,
+                text=data.validated_data["text"], seq=data.validated_data["seq"], now=self.now,
             )
         except StaleResponse as exc:
-            return ApiResponse({"code": exc.code, "detail": str(exc), "selected": exc.selected, "seq": exc.seq},
-                               status=exc.http_status)
+            return ApiResponse({"code": exc.code, "detail": str(exc), "selected": exc.selected, "text": exc.text,
+                                "seq": exc.seq}, status=exc.http_status)
         except CandidateError as exc:
             return _error(exc)
         except DjangoValidationError as exc:

@@ -22,7 +22,7 @@ from candidates.selectors import (
     session_get_for_recruiter,
     session_list_for_recruiter,
 )
-from candidates.services import invitation_create, session_extend_time, sessions_sweep
+from candidates.services import invitation_create, response_grade, session_extend_time, sessions_sweep
 
 
 class InvitationInput(serializers.Serializer):
@@ -97,7 +97,7 @@ class SessionResultOutput(serializers.ModelSerializer):
         fields = [
             "id", "invitation", "published_version", "test_title", "candidate_name", "candidate_email", "status",
             "started_at", "deadline", "finished_at", "time_used", "raw_score", "max_score", "percent_score",
-            "passed", "topic_breakdown",
+            "passed", "provisional", "topic_breakdown",
         ]
 
     def get_time_used(self, obj) -> int | None:
@@ -163,4 +163,25 @@ class SessionExtendTimeApi(APIView):
                                           **data.validated_data)
         except SessionClosed as exc:
             return Response({"code": exc.code, "detail": str(exc)}, status=exc.http_status)
+        return Response(SessionResultOutput(session).data)
+
+
+class GradeInput(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=0, max_value=3, help_text="0 no answer, 1 weak, 2 solid, 3 strong.")
+
+
+class ResponseGradeApi(APIView):
+    permission_classes = [IsRecruiter]
+
+    @extend_schema(request=GradeInput, responses=SessionResultOutput,
+                   summary="Grade a free-text answer of a finished session (the score is provisional until all are)")
+    def put(self, request, session_id: int, question_id: int):
+        data = GradeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = session_get_for_recruiter(organization=request.organization, session_id=session_id)
+        try:
+            session = response_grade(session=session, question_id=question_id, rating=data.validated_data["rating"],
+                                     graded_by=request.user, now=timezone.now())
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
         return Response(SessionResultOutput(session).data)

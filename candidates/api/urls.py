@@ -16,6 +16,8 @@ urlpatterns = [
     path("test-sessions/<id:session_id>/", recruiter.SessionResultApi.as_view(), name="api-test-session-detail"),
     path("test-sessions/<id:session_id>/extend/", recruiter.SessionExtendTimeApi.as_view(),
          name="api-test-session-extend"),
+    path("test-sessions/<id:session_id>/grades/<id:question_id>/", recruiter.ResponseGradeApi.as_view(),
+         name="api-test-session-grade"),
     path("candidate/session/", candidate.SessionDetailApi.as_view(), name="api-candidate-session"),
     path("candidate/session/start/", candidate.SessionStartApi.as_view(), name="api-candidate-start"),
     path("candidate/session/responses/<id:question_id>/", candidate.ResponseSaveApi.as_view(),

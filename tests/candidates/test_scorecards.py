@@ -96,3 +96,49 @@ def test_scorecard_refuses_candidates_of_another_organization(recruiter, kit_ver
 
     with pytest.raises(ValidationError):
         scorecard_start(kit_version=kit_version, candidate=stranger, interviewer=recruiter)
+
+
+def test_free_text_in_a_timed_test_is_provisional_until_graded(organization, recruiter, bank, recruiter_api,
+                                                               django_capture_on_commit_callbacks):
+    from assessments import services as assessment_services
+    from assessments.services import DrawRuleData, FixedQuestionData, SectionData
+    from candidates.models import OutboxEmail
+    from tests.factories import invite
+
+    written = question_create(data=QuestionData(stem="Explain the request context.", topic=bank[0], kind="free_text",
+                                                status="published", model_answer="Pushed per request."))
+    template = assessment_services.test_template_create(
+        organization=organization, created_by=recruiter, settings={"title": "Mixed", "time_limit": 600},
+        sections=[SectionData(title="All", rules=[DrawRuleData(topic=bank[0], count=1)],
+                              fixed=[FixedQuestionData(question=written, points=3)])],
+    )
+    version = assessment_services.test_template_publish(template=template, published_by=recruiter)
+    issued = invite(version, recruiter=recruiter)
+    client = _candidate(issued)
+    client.post("/api/candidate/session/start/")
+    saved = client.put(f"/api/candidate/session/responses/{written.pk}/", {"text": "It holds request and session.",
+                                                                          "seq": 1}, format="json")
+    wrong_shape = client.put(f"/api/candidate/session/responses/{written.pk}/", {"selected": [1], "seq": 2},
+                             format="json")
+    client.post("/api/candidate/session/submit/")
+    session_id = recruiter_api.get("/api/test-sessions/").json()["results"][0]["id"]
+
+    before = recruiter_api.get(f"/api/test-sessions/{session_id}/").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        graded = recruiter_api.put(f"/api/test-sessions/{session_id}/grades/{written.pk}/", {"rating": 2},
+                                   format="json")
+
+    assert (saved.status_code, wrong_shape.status_code) == (200, 400)
+    assert (before["provisional"], before["raw_score"], before["max_score"]) == (True, "0.00", "4.00")
+    assert graded.status_code == 200
+    after = graded.json()
+    assert (after["provisional"], after["raw_score"]) == (False, "2.00")     # 3 points × 2/3
+    assert OutboxEmail.objects.filter(dedup_key=f"final:session:{session_id}").count() == 1
+
+
+def _candidate(issued):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Invitation {issued.token}")
+    return client

@@ -51,6 +51,8 @@ ROUTES = {
     "api-scorecard-amend": ("post", {"scorecard_id": "scorecard"}, {"rec_1": REFUSED, "rec_2": NOT_FOUND}),
     "api-interview-report": ("get", {"candidate_id": "candidate", "version_id": "kit_version"}, OWNER_ONLY),
     "api-test-session-extend": ("post", {"session_id": "session"}, {"rec_1": OK, "rec_2": NOT_FOUND}),
+    "api-test-session-grade": ("put", {"session_id": "session", "question_id": "question"},
+                               {"rec_1": REFUSED, "rec_2": NOT_FOUND}),   # still in progress: 400
     "api-candidate-session": ("get", {}, CANDIDATES),                     # each sees only their own
     "api-candidate-start": ("post", {}, CANDIDATES),
     "api-candidate-response": ("put", {"question_id": "question"}, {"cand_a": OK, "cand_b": REFUSED}),
@@ -67,7 +69,8 @@ ROUTES = {
 }
 BODIES = {"api-candidate-response": {"selected": [], "seq": 1}, "api-candidate-events": {"kind": "paste"},
           "api-test-session-extend": {"seconds": 60, "reason": "power cut"},
-          "api-scorecard-rate": {"rating": 2, "notes": "ok"}, "api-scorecard-submit": {"recommendation": "yes"},
+          "api-scorecard-rate": {"rating": 2, "notes": "ok"}, "api-test-session-grade": {"rating": 2},
+          "api-scorecard-submit": {"recommendation": "yes"},
           "api-scorecard-amend": {"question": 1, "rating": 1, "reason": "x"}}
 # Submits end the sessions and landing hands out the link's cookie to whoever calls it: run them last.
 LAST = ["api-candidate-submit", "candidate-submit", "candidate-landing"]

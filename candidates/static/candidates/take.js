@@ -44,7 +44,7 @@
 
   function refreshNav(fieldset) {
     var btn = navButton(fieldset);
-    var answered = !!fieldset.querySelector("input:checked");
+    var answered = isAnswered(fieldset);
     var flagged = !!flags[fieldset.id];
     btn.classList.toggle("answered", answered);
     btn.classList.toggle("flagged", flagged);
@@ -112,17 +112,28 @@
     return Array.prototype.map.call(fieldset.querySelectorAll("input:checked"), function (i) { return parseInt(i.value, 10); });
   }
 
-  function applySelection(fieldset, selected) {
+  function textOf(fieldset) {
+    var area = fieldset.querySelector("textarea.answer");
+    return area ? area.value : "";
+  }
+
+  function isAnswered(fieldset) {
+    return !!fieldset.querySelector("input:checked") || textOf(fieldset).trim() !== "";
+  }
+
+  function applySelection(fieldset, selected, text) {
     Array.prototype.forEach.call(fieldset.querySelectorAll("input"), function (i) {
       i.checked = selected.indexOf(parseInt(i.value, 10)) !== -1;
     });
+    var area = fieldset.querySelector("textarea.answer");
+    if (area && typeof text === "string") area.value = text;
     refreshNav(fieldset);
   }
 
   function persist() {
     try {
       localStorage.setItem(storeKey, JSON.stringify(queue.map(function (item) {
-        return { question: item.question, selected: item.selected, seq: item.seq };
+        return { question: item.question, selected: item.selected, text: item.text, seq: item.seq };
       })));
     } catch (e) { /* storage full or disabled: the in-memory queue still retries */ }
   }
@@ -135,7 +146,8 @@
     fieldset.dataset.seq = seq;
     // A newer answer to the same question replaces the queued one; order across questions is kept.
     queue = queue.filter(function (item) { return item.fieldset !== fieldset; });
-    queue.push({ fieldset: fieldset, question: fieldset.dataset.question, selected: selected, seq: seq });
+    queue.push({ fieldset: fieldset, question: fieldset.dataset.question, selected: selected, text: textOf(fieldset),
+                 seq: seq });
     persist();
     stateOf(fieldset, netEl.textContent ? "Not saved yet — will retry" : "Saving…", netEl.textContent ? "error" : "saving");
     refreshNav(fieldset);
@@ -154,7 +166,7 @@
     fetch(saveUrl.replace(/0\/$/, item.question + "/"), {
       method: "PUT", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-      body: JSON.stringify({ selected: item.selected, seq: item.seq })
+      body: JSON.stringify({ selected: item.selected, text: item.text, seq: item.seq })
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) { return { status: r.status, body: body }; });
     }).then(function (res) {
@@ -169,7 +181,7 @@
       } else if (res.status === 409 && res.body.code === "stale_response") {
         settle(item);
         if (!pendingSameQuestion()) {
-          applySelection(item.fieldset, res.body.selected || []);
+          applySelection(item.fieldset, res.body.selected || [], res.body.text);
           item.fieldset.dataset.seq = res.body.seq;
           stateOf(item.fieldset, "Saved — a newer answer from another window was kept", "saved");
         }
@@ -204,16 +216,33 @@
     whenSaved(function () { HTMLFormElement.prototype.submit.call(form); });
   }
 
-  form.addEventListener("change", function (e) {
-    var fieldset = e.target.closest("fieldset.question");
+  function changed(fieldset) {
     if (!fieldset || finishing) return;
     var seq = Math.max(Date.now(), parseInt(fieldset.dataset.seq || "0", 10) + 1);
     enqueue(fieldset, selectedOf(fieldset), seq);
+  }
+
+  form.addEventListener("change", function (e) {
+    if (e.target.tagName !== "TEXTAREA") changed(e.target.closest("fieldset.question"));
+  });
+  // Written answers save a moment after typing stops, and at once when the field is left.
+  var typing = {};
+  form.addEventListener("input", function (e) {
+    if (e.target.tagName !== "TEXTAREA") return;
+    var fieldset = e.target.closest("fieldset.question");
+    clearTimeout(typing[fieldset.id]);
+    stateOf(fieldset, "Not saved yet", "saving");
+    typing[fieldset.id] = setTimeout(function () { typing[fieldset.id] = null; changed(fieldset); }, 800);
+  });
+  form.addEventListener("focusout", function (e) {
+    if (e.target.tagName !== "TEXTAREA") return;
+    var fieldset = e.target.closest("fieldset.question");
+    if (typing[fieldset.id]) { clearTimeout(typing[fieldset.id]); typing[fieldset.id] = null; changed(fieldset); }
   });
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
-    var unanswered = questions.filter(function (f) { return !f.querySelector("input:checked"); })
+    var unanswered = questions.filter(function (f) { return !isAnswered(f); })
       .map(function (f) { return f.id.slice(1); });
     var msg = unanswered.length
       ? "You have not answered question" + (unanswered.length > 1 ? "s " : " ") + unanswered.join(", ") +
@@ -229,7 +258,7 @@
   stored.forEach(function (item) {
     var fieldset = fieldsetFor(item.question);
     if (fieldset && item.seq > parseInt(fieldset.dataset.seq || "0", 10)) {
-      applySelection(fieldset, item.selected);
+      applySelection(fieldset, item.selected, item.text);
       enqueue(fieldset, item.selected, item.seq);
     }
   });
