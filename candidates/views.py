@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.models import InterviewKitVersion
 from assessments.selectors import organization_for_user
 from candidates.api.authentication import SESSION_KEY
 from candidates.clients import client_ip, client_user_agent
@@ -19,6 +20,7 @@ from candidates.item_statistics import score_band
 from candidates.models import Invitation
 from candidates.presenters import session_questions, session_state
 from candidates.reports import format_seconds, report_email_state, session_score, session_time_used
+from candidates.scorecards import interview_report
 from candidates.selectors import invitation_get_by_token, session_get_for_invitation, session_get_for_recruiter
 from candidates.services import (
     session_client_seen,
@@ -192,4 +194,10 @@ def recruiter_session_result(request, session_id: int):
         context["integrity"] = integrity_summary(session=session, scored=context["result"].questions)
         context["report_email"] = report_email_state(session)
         context["band"] = score_band(session)
+    candidate = session.invitation.candidate
+    context["interviews"] = [
+        {"kit": version, **interview_report(candidate=candidate, kit_version=version)}
+        for version in InterviewKitVersion.objects.filter(
+            scorecards__candidate=candidate, scorecards__status="submitted").distinct()
+    ]
     return render(request, "candidates/recruiter_result.html", context)

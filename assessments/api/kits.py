@@ -1,7 +1,7 @@
 """Recruiter API for interview kits (organisation-scoped)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from assessments.api.permissions import IsRecruiter
 from assessments.enums import RATING_ANCHORS, Rating
 from assessments.interview_kits import KitDrawRule, interview_kit_create, interview_kit_publish
+from assessments.kit_pdf import kit_pdf
 from assessments.models import InterviewKit, InterviewKitVersion
 from questionbank.enums import Difficulty
 from questionbank.models import Question, Topic
@@ -108,3 +109,16 @@ class KitVersionApi(APIView):
                 for q in (questions[pk] for pk in version.question_ids)
             ],
         })
+
+
+class KitPdfApi(APIView):
+    permission_classes = [IsRecruiter]
+
+    @extend_schema(responses={(200, "application/pdf"): bytes}, summary="The printable kit (PDF)")
+    def get(self, request, version_id: int):
+        version = InterviewKitVersion.objects.filter(organization=request.organization, pk=version_id).first()
+        if version is None:
+            raise Http404("No such interview kit version.")
+        response = HttpResponse(kit_pdf(version), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="interview-kit-{version.pk}-v{version.number}.pdf"'
+        return response

@@ -142,3 +142,35 @@ def _candidate(issued):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Invitation {issued.token}")
     return client
+
+
+def test_printable_kit_pdf_holds_the_questions_and_answers(recruiter_api, kit_version):
+    import io
+
+    from pypdf import PdfReader
+
+    response = recruiter_api.get(f"/api/interview-kit-versions/{kit_version.pk}/pdf/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Explain routing 0." in text
+    assert "A model answer." in text
+    assert "never show it to the candidate" in text
+
+
+def test_result_page_combines_the_timed_test_and_the_interviews(issued, recruiter, kit_version, client):
+    now = timezone.now()
+    card = scorecard_start(kit_version=kit_version, candidate=issued.invitation.candidate, interviewer=recruiter)
+    for qid in kit_version.question_ids:
+        scorecard_rate(scorecard=card, question_id=qid, rating=3, notes="", now=now)
+    scorecard_submit(scorecard=card, recommendation="strong_yes", notes="", now=now)
+    session, _ = session_start(invitation=issued.invitation, now=now)
+    session_submit(session=session, now=now)
+    client.force_login(recruiter)
+
+    page = client.get(f"/results/{session.pk}/").content.decode()
+
+    assert "Interview: Backend interview v1" in page
+    assert "strong_yes" in page
+    assert "100.0%" in page

@@ -44,6 +44,7 @@ ROUTES = {
     "api-kit-list": ("get", {}, OWNER_LIST),
     "api-kit-publish": ("post", {"kit_id": "kit"}, OWNER_ONLY),
     "api-kit-version": ("get", {"version_id": "kit_version"}, OWNER_ONLY),
+    "api-kit-pdf": ("get", {"version_id": "kit_version"}, OWNER_ONLY),
     "api-scorecard-start": ("post", {}, {"rec_1": OK, "rec_2": REFUSED}),
     "api-scorecard-detail": ("get", {"scorecard_id": "scorecard"}, OWNER_ONLY),
     "api-scorecard-rate": ("put", {"scorecard_id": "scorecard", "question_id": "interview_question"}, OWNER_ONLY),
