@@ -334,7 +334,8 @@ def response_grade(*, session: TestSession, question_id: int, rating: int, grade
     told the final score. Raises ``ValidationError`` for an open session, a question that is not a
     free-text question of the session, or a rating outside 0–3.
     """
-    session = TestSession.objects.select_for_update().select_related(
+    # Lock only the session row: PostgreSQL refuses FOR UPDATE on the nullable side (invited_by) of a join.
+    session = TestSession.objects.select_for_update(of=("self",)).select_related(
         "published_version", "invitation__candidate", "invitation__invited_by").get(pk=session.pk)
     if session.status == SessionStatus.IN_PROGRESS:
         raise ValidationError({"session": ["Grade answers once the session is finished."]})
