@@ -274,3 +274,6 @@ CELERY_BEAT_SCHEDULE["recompute-item-statistics"] = {
     "task": "candidates.recompute_statistics",
     "schedule": env.float("ITEM_STATS_INTERVAL", default=3600.0),
 }
+
+if env.bool("ASSAY_COUNT_SQL", default=False):
+    MIDDLEWARE.insert(1, "config.middleware.SqlCountMiddleware")

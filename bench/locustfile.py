@@ -1,0 +1,81 @@
+"""Locust scenarios against a running Assay (see bench/run.py, which starts everything).
+
+``BareUser`` hits a bare Django JSON view (/health/) for the floor; ``StartUser`` presses Start once;
+``AutosaveUser`` starts, then answers and changes answers with think time. Invitation tokens come from
+``BENCH_TOKENS`` (a JSON file written by bench/prepare.py); SQL statements per request are read from the
+``X-SQL-Statements`` header and written to ``BENCH_SQL_OUT`` when the run stops.
+"""
+
+import itertools
+import json
+import os
+import random
+import threading
+from collections import defaultdict
+from pathlib import Path
+
+from locust import HttpUser, between, events, task
+
+random.seed(int(os.environ.get("BENCH_SEED", "42")))
+TOKENS = json.loads(Path(os.environ["BENCH_TOKENS"]).read_text()) if os.environ.get("BENCH_TOKENS") else []
+_next_token = itertools.count()
+_lock = threading.Lock()
+SQL = defaultdict(list)
+
+
+def take_token() -> str:
+    with _lock:
+        return TOKENS[next(_next_token) % len(TOKENS)]
+
+
+@events.request.add_listener
+def record_sql(name, response, exception, **kwargs):
+    if response is not None and exception is None and "X-SQL-Statements" in response.headers:
+        SQL[name].append(int(response.headers["X-SQL-Statements"]))
+
+
+@events.test_stop.add_listener
+def write_sql(**kwargs):
+    if os.environ.get("BENCH_SQL_OUT"):
+        with open(os.environ["BENCH_SQL_OUT"], "w") as out:
+            json.dump({k: sum(v) / len(v) for k, v in SQL.items() if v}, out)
+
+
+class BareUser(HttpUser):
+    wait_time = between(0, 0)
+
+    @task
+    def bare(self):
+        self.client.get("/health/", name="bare view")
+
+
+class StartUser(HttpUser):
+    wait_time = between(0, 0)
+
+    def on_start(self):
+        self.client.headers["Authorization"] = f"Invitation {take_token()}"
+        self.client.post("/api/candidate/session/start/", name="start")
+
+    @task
+    def idle(self):
+        self.stop()
+
+
+class AutosaveUser(HttpUser):
+    wait_time = between(0.5, 2.0)
+
+    def on_start(self):
+        self.client.headers["Authorization"] = f"Invitation {take_token()}"
+        reply = self.client.post("/api/candidate/session/start/", name="start")
+        self.questions = reply.json().get("questions", []) if reply.ok else []
+        self.seq = 0
+
+    @task
+    def answer(self):
+        if not self.questions:
+            return
+        question = random.choice(self.questions)
+        self.seq += 1
+        choice = random.choice(question["choices"])["id"]
+        self.client.put(f"/api/candidate/session/responses/{question['id']}/", json={"selected": [choice],
+                        "seq": self.seq}, name="autosave")

@@ -1,0 +1,174 @@
+"""Run every benchmark scenario the production way and record the numbers.
+
+    python3 -m venv .venv-bench && .venv-bench/bin/pip install -r bench/requirements.txt
+    .venv-bench/bin/python bench/run.py            # full sizes (500 starts, 10,000-session cohort, ...)
+    .venv-bench/bin/python bench/run.py --quick    # smaller sizes, same shape
+
+Needs PostgreSQL and Redis on localhost (as CI has). Uses its own database (``assay_bench``, recreated)
+and Redis database 2. Starts gunicorn (4 workers, DEBUG off), one Celery worker and beat, then runs the
+Locust scenarios headless with a fixed seed and bounded durations on loopback, and writes
+``bench/results/<date>.json`` plus a table on stdout.
+"""
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+PORT = 8050
+URL = f"http://127.0.0.1:{PORT}"
+PY = sys.executable
+
+
+def env() -> dict:
+    return {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/assay_bench", "REDIS_URL": "redis://127.0.0.1:6379/2",
+        "CACHE_URL": "redis://127.0.0.1:6379/3", "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "false", "SITE_URL": URL,
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "THROTTLE_CANDIDATE": "1000000/min",
+        "ASSAY_COUNT_SQL": "1", "ASSAY_SWEEP_INTERVAL": "1", "GUNICORN_ACCESSLOG": "", "LOG_LEVEL": "WARNING",
+        "ASSAY_VAR_DIR": str(ROOT / "var" / "bench"), "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+    }
+
+
+def sh(*args, **kwargs) -> str:
+    return subprocess.run(args, cwd=ROOT, env=env(), check=True, capture_output=True, text=True, **kwargs).stdout
+
+
+def manage(*args) -> str:
+    return sh(PY, "manage.py", *args)
+
+
+def locust(user: str, users: int, rate: float, seconds: int, tokens: Path, prefix: str) -> dict:
+    sql_out = RESULTS / f"{prefix}-sql.json"
+    subprocess.run([PY, "-m", "locust", "-f", "bench/locustfile.py", "--headless", "-u", str(users), "-r", str(rate),
+                    "-t", f"{seconds}s", "--host", URL, "--csv", str(RESULTS / prefix), "--only-summary", user],
+                   cwd=ROOT, env={**env(), "BENCH_TOKENS": str(tokens), "BENCH_SQL_OUT": str(sql_out)},
+                   check=True, capture_output=True)
+    rows = list(csv.DictReader((RESULTS / f"{prefix}_stats.csv").open()))
+    sql = json.loads(sql_out.read_text()) if sql_out.exists() else {}
+    out = {}
+    for row in rows:
+        name = row["Name"]
+        requests_n = int(row["Request Count"])
+        out[name] = {"requests": requests_n, "rps": round(float(row["Requests/s"]), 1),
+                     "p50_ms": float(row["50%"]), "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"]),
+                     "error_ratio": round(int(row["Failure Count"]) / requests_n, 4) if requests_n else 0,
+                     "sql_per_request": round(sql[name], 2) if name in sql else None}
+    return out
+
+
+def processes(procs) -> dict:
+    stats = {}
+    for name, proc in procs.items():
+        parent = psutil.Process(proc.pid)
+        family = [parent, *parent.children(recursive=True)]
+        stats[name] = {"peak_rss_mb": round(max(p.memory_info().rss for p in family) / 2**20, 1),
+                       "cpu_seconds": round(sum(sum(p.cpu_times()[:2]) for p in family), 1)}
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    sizes = ({"start": 100, "autosave": 50, "cohort": 1000, "finished": 500} if args.quick else
+             {"start": 500, "autosave": 200, "cohort": 10000, "finished": 5000})
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "assay_bench"], check=True)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "assay_bench"], check=True)
+    subprocess.run(["redis-cli", "-n", "2", "flushdb"], check=True, capture_output=True)
+    manage("migrate", "--noinput")
+    manage("load_seed_bank")
+    manage("collectstatic", "--noinput")
+    tokens = RESULTS / "tokens.json"
+    sh(PY, "bench/prepare.py", "invitations", str(sizes["start"] + sizes["autosave"]), str(tokens))
+    all_tokens = json.loads(tokens.read_text())
+    (RESULTS / "start-tokens.json").write_text(json.dumps(all_tokens[: sizes["start"]]))
+    (RESULTS / "autosave-tokens.json").write_text(json.dumps(all_tokens[sizes["start"]:]))
+
+    procs = {
+        "web": subprocess.Popen([PY, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"], cwd=ROOT,
+                                env={**env(), "GUNICORN_WORKERS": "4"}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL),
+        "worker": subprocess.Popen([PY, "-m", "celery", "-A", "config", "worker", "--concurrency", "1",
+                                    "--loglevel", "WARNING"], cwd=ROOT, env=env(), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL),
+        "beat": subprocess.Popen([PY, "-m", "celery", "-A", "config", "beat", "--loglevel", "WARNING",
+                                  "--schedule", str(RESULTS / "beat-schedule")], cwd=ROOT, env=env(),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+    }
+    try:
+        for _ in range(60):
+            try:
+                if requests.get(f"{URL}/health/", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
+        results = {"date": datetime.now(UTC).date().isoformat(), "machine": f"{os.cpu_count()} cores, "
+                   f"{round(psutil.virtual_memory().total / 2**30)} GiB", "sizes": sizes, "scenarios": {}}
+        results["scenarios"]["bare view"] = locust("BareUser", 50, 50, 20, tokens, "bare")
+        results["scenarios"]["start spike"] = locust("StartUser", sizes["start"], sizes["start"], 20,
+                                                     RESULTS / "start-tokens.json", "start")
+        results["scenarios"]["steady autosave"] = locust("AutosaveUser", sizes["autosave"], 50, 30,
+                                                         RESULTS / "autosave-tokens.json", "autosave")
+        closes = json.loads(sh(PY, "bench/prepare.py", "cohort", str(sizes["cohort"]), "5"))["closes_at"]
+        closes_epoch = datetime.fromisoformat(closes).timestamp()
+        lags = {}
+        for _ in range(300):
+            time.sleep(0.5)
+            lags = json.loads(sh(PY, "bench/prepare.py", "cohort-lags", closes))
+            if lags["finished"] == lags["sessions"] and lags["report_rows"] >= lags["sessions"]:
+                break
+        # Wall clock from closing time until every session was finished, scored and its report queued
+        # (the per-session scored_at is the sweep's own clock reading, so it cannot show the spread).
+        lags["all_done_after_s"] = round(time.time() - closes_epoch, 1)
+        results["scenarios"]["cohort deadline"] = lags
+        sh(PY, "bench/prepare.py", "finished", str(sizes["finished"]))
+        token = manage("drf_create_token", "bench").split()[2]
+        started = time.perf_counter()
+        listed = requests.get(f"{URL}/api/test-sessions/?limit=50", headers={"Authorization": f"Token {token}"},
+                              timeout=60)
+        results["scenarios"]["results list"] = {
+            "sessions": sizes["finished"], "ms": round(1000 * (time.perf_counter() - started), 1),
+            "status": listed.status_code, "sql": int(listed.headers.get("X-SQL-Statements", "0"))}
+        started = time.perf_counter()
+        manage("compute_item_statistics")
+        results["scenarios"]["item statistics"] = {"responses": sizes["finished"] * 25,
+                                                   "seconds": round(time.perf_counter() - started, 2)}
+        results["processes"] = processes(procs)
+    finally:
+        for proc in procs.values():
+            proc.terminate()
+        for proc in procs.values():
+            proc.wait(timeout=30)
+    out = RESULTS / f"{datetime.now(UTC).date().isoformat()}{'-quick' if args.quick else ''}.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"{'scenario':18} {'requests':>8} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>6} {'SQL':>5}")
+    for scenario in ("bare view", "start spike", "steady autosave"):
+        for name, row in results["scenarios"][scenario].items():
+            if name == "Aggregated":
+                continue
+            print(f"{name:18} {row['requests']:>8} {row['rps']:>7} {row['p50_ms']:>6.0f} {row['p95_ms']:>6.0f} "
+                  f"{row['p99_ms']:>6.0f} {row['error_ratio']:>6} {row['sql_per_request'] or '-':>5}")
+    print("cohort deadline:", json.dumps(results["scenarios"]["cohort deadline"]))
+    print("results list:", json.dumps(results["scenarios"]["results list"]))
+    print("item statistics:", json.dumps(results["scenarios"]["item statistics"]))
+    print("processes:", json.dumps(results["processes"]))
+    print(f"written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
