@@ -199,3 +199,12 @@ def test_api_interview_questions_filter_by_kind_and_source(recruiter_api, taxono
     assert page["count"] > 0
     assert all(q["kind"] == "free_text" and "002_98e5cd3a334ac6fb" in q["source_reference"] for q in page["results"])
     assert all(q["model_answer"] for q in page["results"])
+
+
+def test_api_nul_byte_in_a_topic_slug_is_a_400_not_a_500(recruiter_api, bank):
+    response = recruiter_api.post("/api/test-templates/", {
+        "title": "T", "time_limit": 600, "sections": [{"title": "S", "draw_rules": [{"topic": "a\x00b", "count": 1}]}],
+    }, format="json")
+
+    assert response.status_code == 400
+    assert "topic" in response.json()["sections"]["0"]["draw_rules"]["0"]

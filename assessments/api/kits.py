@@ -13,13 +13,14 @@ from assessments.enums import RATING_ANCHORS, Rating
 from assessments.interview_kits import KitDrawRule, interview_kit_create, interview_kit_publish
 from assessments.kit_pdf import kit_pdf
 from assessments.models import InterviewKit, InterviewKitVersion
+from questionbank.api.fields import TopicSlugField
 from questionbank.enums import Difficulty
 from questionbank.models import Question, Topic
 from questionbank.rendering import render_markdown
 
 
 class KitRuleInput(serializers.Serializer):
-    topic = serializers.SlugRelatedField(slug_field="slug", queryset=Topic.objects.all())
+    topic = TopicSlugField(slug_field="slug", queryset=Topic.objects.all())
     difficulty = serializers.ChoiceField(choices=Difficulty.choices, allow_blank=True, default="")
     count = serializers.IntegerField(min_value=1, max_value=50)
 

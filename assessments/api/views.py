@@ -18,12 +18,13 @@ from assessments.services import (
     test_template_create,
     test_template_publish,
 )
+from questionbank.api.fields import TopicSlugField
 from questionbank.enums import Difficulty
 from questionbank.models import Question, Topic
 
 
 class DrawRuleIO(serializers.ModelSerializer):
-    topic = serializers.SlugRelatedField(slug_field="slug", queryset=Topic.objects.all())
+    topic = TopicSlugField(slug_field="slug", queryset=Topic.objects.all())
     difficulty = serializers.ChoiceField(choices=Difficulty.choices, allow_blank=True, default="")
     count = serializers.IntegerField(min_value=1, max_value=200)
     points = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, default=1)
