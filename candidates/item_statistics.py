@@ -24,6 +24,7 @@ from django.db.models import Count
 
 from assessments.models import PublishedVersion
 from candidates.enums import SessionStatus
+from candidates.integrity import answer_seconds
 from candidates.models import ItemStatistics, Response, SessionQuestion, TestSession, TestStatistics
 from candidates.psychometrics import (
     cronbach_alpha,
@@ -96,12 +97,11 @@ def _load(session_filter: dict) -> tuple[dict[int, SessionRecord], dict[int, lis
     first_answers: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
     for (session_id, question_id), (_, first_saved_at) in answers.items():
         first_answers[session_id].append((first_saved_at, question_id))
-    seconds: dict[tuple[int, int], float] = {}
-    for session_id, rows in first_answers.items():
-        previous = sessions[session_id]["started_at"]
-        for first_saved_at, question_id in sorted(rows):
-            seconds[(session_id, question_id)] = (first_saved_at - previous).total_seconds()
-            previous = first_saved_at
+    seconds: dict[tuple[int, int], float] = {
+        (session_id, question_id): took
+        for session_id, rows in first_answers.items()
+        for question_id, took in answer_seconds(sessions[session_id]["started_at"], rows).items()
+    }
 
     records: dict[int, SessionRecord] = {}
     for session_id, question_id, position, points, kind in items:

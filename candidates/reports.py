@@ -60,20 +60,20 @@ def session_score(*, session: TestSession, key_overrides: dict[int, set[int]] | 
             # Graded on the anchored 0–3 scale: points × rating / 3; ungraded answers score 0 for now.
             provisional |= bool(text.strip()) and rating is None
             points = (sq.points * rating / 3).quantize(Decimal("0.01")) if rating is not None else Decimal("0.00")
-            keys, selected = ({"graded"} if rating == 3 else set()), (["graded"] if rating == 3 else [])
+            answered, correct = bool(text.strip()), rating == 3
         else:
             points = score_question(
                 kind=question.kind, points=sq.points, keys=keys, selected=set(selected), n_choices=len(by_id),
                 partial_credit=version.partial_credit, negative_marking=version.negative_marking,
             )
+            answered, correct = bool(selected), bool(selected) and set(selected) == keys
         scored.append(ScoredQuestion(
             session_question=sq, text=text, rating=rating,
             choices=[by_id[cid] for cid in sq.choice_order if cid in by_id],
             selected=selected,
             score=QuestionScore(
                 question_id=question.pk, topic_slug=question.topic.slug, topic_name=question.topic.name,
-                points=sq.points, score=points, correct=bool(selected) and set(selected) == keys,
-                answered=bool(selected),
+                points=sq.points, score=points, correct=correct, answered=answered,
             ),
         ))
     raw = sum((s.score.score for s in scored), Decimal("0.00"))

@@ -7,8 +7,8 @@ from django.utils.html import format_html_join
 
 from questionbank.enums import QuestionStatus
 from questionbank.importers.base import ImportFormatError
-from questionbank.importers.registry import FORMATS, read_text
-from questionbank.importing import questions_import
+from questionbank.importers.registry import FORMATS
+from questionbank.importing import text_import
 from questionbank.models import Choice, Question, Topic
 from questionbank.services import question_new_version, question_set_status
 
@@ -61,9 +61,7 @@ class QuestionAdmin(admin.ModelAdmin):
         if request.method == "POST" and request.POST.get("confirm") and "question_import" in request.session:
             pending = request.session.pop("question_import")
             try:
-                parsed, skipped = read_text(pending["text"], pending["name"], pending["format"])
-                report = questions_import(parsed_by_file={pending["name"]: parsed}, status=pending["status"],
-                                          topic=pending["topic"])
+                report = text_import(**pending)
             except ImportFormatError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return redirect("admin:questionbank_question_import")
@@ -73,16 +71,13 @@ class QuestionAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             pending = {"name": upload.name, "text": upload.read().decode("utf-8", errors="replace"),
-                       "format": form.cleaned_data["format"], "status": form.cleaned_data["status"],
+                       "fmt": form.cleaned_data["format"], "status": form.cleaned_data["status"],
                        "topic": form.cleaned_data["topic"]}
             try:
-                parsed, skipped = read_text(pending["text"], pending["name"], pending["format"])
-                report = questions_import(parsed_by_file={pending["name"]: parsed}, status=pending["status"],
-                                          topic=pending["topic"], dry_run=True)
+                report = text_import(**pending, dry_run=True)
             except ImportFormatError as exc:
                 context.update(form=form, error=str(exc))
                 return render(request, "admin/questionbank/question/import.html", context)
-            report.skipped += skipped
             request.session["question_import"] = pending
             context.update(report=report.as_dict(), name=upload.name)
         else:

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 
 from questionbank.enums import Difficulty, QuestionStatus
 from questionbank.importers.base import ImportFormatError, ParsedQuestion
+from questionbank.importers.registry import read_text
 from questionbank.models import Question, Topic
 from questionbank.services import ChoiceData, QuestionData, question_as_data, question_create, question_update
 
@@ -194,3 +195,17 @@ def questions_import(
 
 
 
+
+
+def text_import(
+    *, name: str, text: str, fmt: str = "auto", status: str = QuestionStatus.DRAFT, topic: str = "",
+    dry_run: bool = False,
+) -> ImportReport:
+    """Read one uploaded file (``fmt`` or guessed) and import it; skipped questions are in the report.
+
+    Raises ``ImportFormatError`` naming the file and line; nothing is written then.
+    """
+    parsed, skipped = read_text(text, name, fmt)
+    report = questions_import(parsed_by_file={name: parsed}, status=status, topic=topic, dry_run=dry_run)
+    report.skipped += skipped
+    return report

@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from questionbank.importers.base import ImportFormatError
-from questionbank.importers.registry import FORMATS, read_text
-from questionbank.importing import questions_import
+from questionbank.importers.registry import FORMATS
+from questionbank.importing import text_import
 
 MAX_UPLOAD = 2 * 1024 * 1024
 
@@ -45,10 +45,8 @@ class QuestionImportApi(APIView):
         values = data.validated_data
         name, text = values["file"]
         try:
-            parsed, skipped = read_text(text, name, values["format"])
-            report = questions_import(parsed_by_file={name: parsed}, status=values["status"], topic=values["topic"],
-                                      dry_run=values["dry_run"])
+            report = text_import(name=name, text=text, fmt=values["format"], status=values["status"],
+                                 topic=values["topic"], dry_run=values["dry_run"])
         except ImportFormatError as exc:
             raise ValidationError({"file": [str(exc)]}) from exc
-        report.skipped += skipped
         return Response(report.as_dict())

@@ -6,7 +6,7 @@ new route cannot ship without saying who may call it.
 
 import pytest
 from django.contrib import admin
-from django.urls import URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -155,7 +155,7 @@ def test_isolation_every_route_for_every_caller(world):
     failures = []
     for name in names:
         method, kwargs, expected = ROUTES[name]
-        path = "/" if name is None else _reverse(name, {k: objects[v] for k, v in kwargs.items()})
+        path = "/" if name is None else reverse(name, kwargs={k: objects[v] for k, v in kwargs.items()})
         for role in ROLES:
             want = expected.get(role, DENY)
             body = BODIES.get(name, {})
@@ -169,12 +169,6 @@ def test_isolation_every_route_for_every_caller(world):
                 failures.append(f"{method.upper()} {path} as {role}: expected {want}, got {got} "
                                 f"({response.status_code})")
     assert failures == [], "\n".join(failures)
-
-
-def _reverse(name, kwargs):
-    from django.urls import reverse
-
-    return reverse(name, kwargs=kwargs)
 
 
 def _list_outcome(response, name, objects) -> str:
