@@ -5,11 +5,17 @@ version that published can always be drawn while the bank keeps the eligible ite
 
 Order of the draw: fixed questions first (they are never drawn again), then draw rules with a
 difficulty before rules without one, so a rule for "routing, any" cannot use up the items a
-rule for "routing, hard" needs. Within a rule, ``rng.sample`` picks from the eligible ids.
+rule for "routing, hard" needs.
+
+Within a rule the draw is exposure-aware, as Moodle's random question loader is: eligible items
+are taken in order of how often they have been drawn before (``exposure``), least first, with
+random order among equals. Over many sessions every eligible item is shown about equally often,
+which keeps any one item from leaking faster than the others.
 """
 
 import random
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -54,8 +60,9 @@ class DrawError(Exception):
         super().__init__(" ".join(str(s) for s in shortfalls))
 
 
-def _eligible_pool(spec: dict) -> dict[tuple[int, str], list[int]]:
-    """Published choice questions of the spec's topics, keyed by (topic_id, difficulty); one query."""
+def eligible_pool(spec: dict) -> dict[tuple[int, str], list[int]]:
+    """Ids of published choice questions of the spec's topics, keyed by ``(topic_id, difficulty)`` and by
+    ``(topic_id, "")`` for "any difficulty"; one query."""
     topic_ids = {rule["topic_id"] for section in spec["sections"] for rule in section["rules"]}
     pool: dict[tuple[int, str], list[int]] = defaultdict(list)
     rows = (
@@ -70,14 +77,27 @@ def _eligible_pool(spec: dict) -> dict[tuple[int, str], list[int]]:
     return pool
 
 
-def draw_form(spec: dict, rng: random.Random | None = None) -> list[DrawnQuestion]:
+def _pick(candidates: list[int], count: int, rng: random.Random | None, exposure: Mapping[int, int] | None):
+    if rng is None:
+        return candidates[:count]
+    if not exposure:
+        return rng.sample(candidates, count)
+    keyed = sorted((exposure.get(qid, 0), rng.random(), qid) for qid in candidates)
+    return [qid for _, _, qid in keyed[:count]]
+
+
+def draw_form(
+    spec: dict, rng: random.Random | None = None, exposure: Mapping[int, int] | None = None
+) -> list[DrawnQuestion]:
     """Draw one form from ``spec`` (shape: ``PublishedVersion.spec``).
 
-    With ``rng=None`` the draw is deterministic (lowest ids), which is what the publish check
-    uses. Returns questions in section order (fixed, then rules in spec order). Raises
-    ``DrawError`` naming every rule the published bank cannot satisfy.
+    ``exposure`` maps question id → times drawn so far (missing ids count 0); with it, each rule
+    takes its least-drawn eligible items, ties broken by ``rng``. With ``rng=None`` the draw is
+    deterministic (lowest ids), which is what the publish check uses. No item appears twice;
+    only published choice questions are eligible. Returns questions in section order (fixed,
+    then rules in spec order). Raises ``DrawError`` naming every rule the bank cannot satisfy.
     """
-    pool = _eligible_pool(spec)
+    pool = eligible_pool(spec)
     used: set[int] = set()
     drawn: dict[tuple[int, int], list[DrawnQuestion]] = {}
     fixed: list[list[DrawnQuestion]] = []
@@ -102,7 +122,7 @@ def draw_form(spec: dict, rng: random.Random | None = None) -> list[DrawnQuestio
                 Shortfall(title, r_index + 1, rule["topic"], rule["difficulty"], rule["count"], len(candidates))
             )
             continue
-        picked = rng.sample(candidates, rule["count"]) if rng else candidates[: rule["count"]]
+        picked = _pick(candidates, rule["count"], rng, exposure)
         used.update(picked)
         drawn[(s_index, r_index)] = [DrawnQuestion(qid, Decimal(rule["points"]), title, s_index) for qid in picked]
     if shortfalls:

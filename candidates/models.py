@@ -45,12 +45,37 @@ class Invitation(models.Model):
     status = models.CharField(max_length=10, choices=InvitationStatus, default=InvitationStatus.PENDING)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_count = models.PositiveSmallIntegerField(default=1, help_text="Invitation emails sent (first + resends).")
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.candidate} → {self.published_version}"
+
+
+class SessionReset(models.Model):
+    """A recruiter wiped an invitation's test session so the candidate can start again: who, why,
+    and a snapshot of what was removed (``snapshot``: status, times, scores, responses)."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="session_resets")
+    reason = models.CharField(max_length=500)
+    snapshot = models.JSONField()
+    reset_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reset_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["invitation_id", "reset_at"]
+
+    def __str__(self) -> str:
+        return f"reset of invitation {self.invitation_id} at {self.reset_at:%Y-%m-%d %H:%M}"
 
 
 class TestSession(models.Model):
@@ -163,6 +188,10 @@ class OutboxEmail(models.Model):
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    attachments = models.JSONField(
+        default=list, blank=True,
+        help_text='Rendered at send time, e.g. [{"kind": "session_report_pdf", "session_id": 42}].',
+    )
     status = models.CharField(max_length=10, choices=EmailStatus, default=EmailStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -367,3 +396,78 @@ class ScorecardAmendment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} → {self.new_value}"
+
+
+class ItemExposure(models.Model):
+    """How many sessions a question version has been drawn into: the draw prefers the least shown.
+
+    Incremented after each start commits; reconciled from ``SessionQuestion`` by the statistics task.
+    """
+
+    question = models.OneToOneField(Question, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    drawn = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"question {self.question_id}: drawn {self.drawn}×"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of an organisation that receives signed JSON events (``session.finished``).
+
+    ``secret`` signs every delivery (HMAC-SHA256, see ``candidates.webhooks``); it is shown to the
+    recruiter once, on creation.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=64, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization_id", "created_at"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: pending → delivering → delivered | failed, retried with backoff.
+
+    ``event_id`` is the same for every attempt (receivers de-duplicate on it); ``payload`` is the
+    exact JSON body that is signed and sent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERING = "delivering", "Delivering"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=12, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhook_delivery_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id} → {self.endpoint} ({self.status})"

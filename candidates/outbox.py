@@ -15,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
+from candidates.attachments import attachment_render
 from candidates.enums import EmailStatus
 from candidates.models import OutboxEmail
 from candidates.queueing import enqueue_on_commit
@@ -30,17 +31,22 @@ class TransientEmailError(Exception):
     """Sending failed in a way worth retrying."""
 
 
-def outbox_enqueue(*, dedup_key: str, to: str, subject: str, body_text: str, body_html: str = "") -> OutboxEmail | None:
+def outbox_enqueue(
+    *, dedup_key: str, to: str, subject: str, body_text: str, body_html: str = "", attachments: list | None = None
+) -> OutboxEmail | None:
     """Add an email unless one with ``dedup_key`` exists; schedule its sending after commit.
 
-    Returns the new row, or ``None`` when the email was already enqueued (idempotent).
+    ``attachments`` are specs rendered at send time (``candidates.attachments``), so a large file
+    is never stored in the outbox. Returns the new row, or ``None`` when the email was already
+    enqueued (idempotent).
     """
     from candidates.tasks import send_outbox_email  # tasks import services: break the cycle here
 
     try:
         with transaction.atomic():
             email = OutboxEmail.objects.create(
-                dedup_key=dedup_key, to=to, subject=subject, body_text=body_text, body_html=body_html
+                dedup_key=dedup_key, to=to, subject=subject, body_text=body_text, body_html=body_html,
+                attachments=attachments or [],
             )
     except IntegrityError:
         return None
@@ -77,6 +83,8 @@ def outbox_send(*, email_id: int, now: datetime, final_attempt: bool = False) ->
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     try:
+        for spec in email.attachments:
+            message.attach(*attachment_render(spec))
         message.send()
     except Exception as exc:
         transient = _is_transient(exc) and not final_attempt

@@ -133,6 +133,11 @@ def invitation_email_render(*, invitation: Invitation, link: str) -> tuple[str, 
     )
 
 
+def report_attachments(session: TestSession) -> list[dict]:
+    """Attachment specs of the recruiter's report email (rendered at send time): the report PDF."""
+    return []
+
+
 def report_email_render(*, session: TestSession, result: ScoreResult) -> tuple[str, str, str]:
     """``(subject, text, html)`` of the recruiter's report: score, per topic, time used, link."""
     candidate = session.invitation.candidate

@@ -21,6 +21,7 @@ from assessments.drawing import draw_form
 from assessments.models import PublishedVersion
 from candidates.enums import InvitationStatus, SessionStatus
 from candidates.errors import InvitationUnavailable, SessionClosed, StaleResponse, TooManyEvents
+from candidates.exposure import exposure_for_topics, exposure_record_on_commit
 from candidates.models import (
     Candidate,
     IntegrityEvent,
@@ -32,8 +33,9 @@ from candidates.models import (
 )
 from candidates.outbox import outbox_enqueue
 from candidates.queueing import enqueue_on_commit
-from candidates.reports import invitation_email_render, report_email_render, session_score
+from candidates.reports import invitation_email_render, report_attachments, report_email_render, session_score
 from candidates.tokens import invitation_token_new
+from candidates.webhooks import session_finished_event
 from questionbank.enums import QuestionKind
 from questionbank.models import Choice
 from questionbank.services import questions_mark_in_use
@@ -138,7 +140,8 @@ def _session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSessio
     version = invitation.published_version
     seed = secrets.randbits(63)
     rng = random.Random(seed)  # noqa: S311 - reproducible draw from a stored seed, not a secret
-    form = draw_form(version.spec, rng)
+    topic_ids = {rule["topic_id"] for section in version.spec["sections"] for rule in section["rules"]}
+    form = draw_form(version.spec, rng, exposure=exposure_for_topics(topic_ids) if topic_ids else None)
     if version.shuffle_questions:
         # Shuffle within each section so sections stay in their order.
         by_section: dict[int, list] = {}
@@ -165,6 +168,7 @@ def _session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSessio
     )
     questions_mark_in_use(question_ids=[d.question_id for d in form])
     Invitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.STARTED)
+    exposure_record_on_commit([d.question_id for d in form])
 
     # The fast path only: the sweeper is the guarantee. An ETA beyond half the broker's visibility
     # timeout would be redelivered while still waiting, so long tests rely on the sweeper alone.
@@ -308,11 +312,12 @@ def session_finish(*, session_id: int, status: str, finished_at: datetime, now: 
     Invitation.objects.filter(pk=session.invitation_id, status=InvitationStatus.STARTED).update(
         status=InvitationStatus.FINISHED
     )
+    session_finished_event(session=session, result=result)
     recruiter = session.invitation.invited_by
     if recruiter and recruiter.email:
         subject, text, html = report_email_render(session=session, result=result)
         outbox_enqueue(dedup_key=f"report:session:{session.pk}", to=recruiter.email, subject=subject,
-                       body_text=text, body_html=html)
+                       body_text=text, body_html=html, attachments=report_attachments(session))
     else:
         logger.warning("session %s finished but its invitation has no recruiter email to report to", session_id)
     return True

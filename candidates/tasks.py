@@ -58,7 +58,8 @@ def send_pending_emails() -> int:
 
 @shared_task(name="candidates.recompute_statistics")
 def recompute_statistics() -> dict:
-    """Beat task: item and test statistics with their flags."""
+    """Beat task: item and test statistics with their flags, and the exposure counts recounted."""
+    from candidates.exposure import exposure_reconcile
     from candidates.item_statistics import statistics_recompute
 
-    return statistics_recompute(now=timezone.now())
+    return {**statistics_recompute(now=timezone.now()), "exposure": exposure_reconcile()}

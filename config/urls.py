@@ -25,6 +25,8 @@ urlpatterns = [
     path("api/", include("questionbank.api.urls")),
     path("api/", include("assessments.api.urls")),
     path("api/", include("candidates.api.urls")),
+    path("workspace/", include("assessments.workspace.urls")),
+    path("workspace/", include("candidates.workspace.urls")),
     path("", include("candidates.urls")),
 ]
 

@@ -67,6 +67,13 @@ ROUTES = {
     "candidate-submit": ("post", {}, CANDIDATES),
     "recruiter-session-result": ("get", {"session_id": "session"}, {"rec_1": OK, "rec_2": NOT_FOUND,
                                                                      "staff": NOT_FOUND}),
+    "workspace-login": ("get", {}, EVERYONE),
+    "workspace-logout": ("post", {}, {}),                                 # everyone lands on the login page
+    "workspace-home": ("get", {}, {"rec_1": OK, "rec_2": OK, "staff": NOT_FOUND}),   # staff: no organisation
+    # --- builder routes ---
+    # --- invitation routes ---
+    # --- results and report routes ---
+    # --- webhook routes ---
 }
 BODIES = {"api-candidate-response": {"selected": [], "seq": 1}, "api-candidate-events": {"kind": "paste"},
           "api-test-session-extend": {"seconds": 60, "reason": "power cut"},
@@ -74,7 +81,7 @@ BODIES = {"api-candidate-response": {"selected": [], "seq": 1}, "api-candidate-e
           "api-scorecard-submit": {"recommendation": "yes"},
           "api-scorecard-amend": {"question": 1, "rating": 1, "reason": "x"}}
 # Submits end the sessions and landing hands out the link's cookie to whoever calls it: run them last.
-LAST = ["api-candidate-submit", "candidate-submit", "candidate-landing"]
+LAST = ["api-candidate-submit", "candidate-submit", "candidate-landing", "workspace-logout"]
 
 
 def discovered_routes():
@@ -128,6 +135,7 @@ def world(db):
         client.force_login(user)
         clients[role] = client
     objects = {"question": session.session_questions.first().question_id, "template": version.template_id,
+               "version": version.pk,
                "session": session.pk, "token": issued_a.token, "invitation": issued_a.invitation.pk, "kit": kit.pk,
                "kit_version": kit_version.pk, "scorecard": scorecard.pk, "interview_question": interview_question.pk,
                "candidate": issued_a.invitation.candidate_id}

@@ -1,0 +1,3 @@
+"""Workspace pages: reports."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Workspace pages: webhooks."""
+
+urlpatterns: list = []
