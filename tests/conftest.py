@@ -2,6 +2,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.browser import browser, context, desktop  # noqa: F401 - fixtures for every test module
 from tests.factories import TopicFactory, invite, published_version_make, question_make, recruiter_create
 
 

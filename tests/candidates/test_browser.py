@@ -3,71 +3,19 @@
 Each page is checked with axe-core (npm) and photographed into ``var/screenshots/``.
 """
 
-import json
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connections
 
 from candidates.models import IntegrityEvent, Response, TestSession
 from questionbank.models import Choice
+from tests.browser import CHROMIUM, check_page
 from tests.factories import invite, published_version_make
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install -y chromium)"),
 ]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still sync.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run",
-        ])
-        yield browser
-        # ORM connections opened while Playwright's loop runs live in that context: close them here,
-        # or the test database cannot be dropped at the end of the run.
-        connections.close_all()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844})  # a phone-width screen
-    errors: list[str] = []
-    ctx.on("page", lambda page: page.on(
-        "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None))
-    yield ctx
-    ctx.close()
-    assert [e for e in errors if "Content Security Policy" in e] == []
-
-
-def check_page(page, name: str) -> None:
-    """No serious or critical axe-core violations, no horizontal overflow; screenshot saved."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), f"{name} overflows"
-    if not AXE.exists():
-        pytest.skip("axe-core not installed (npm ci)")
-    # Evaluated through the DevTools protocol: the page's CSP (rightly) refuses injected script tags.
-    page.evaluate(AXE.read_text())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    bad = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-           if v["impact"] in ("serious", "critical")]
-    assert bad == [], f"{name}: {json.dumps(bad)}"
 
 
 def tab_to(page, js_predicate: str, limit: int = 80) -> None:
