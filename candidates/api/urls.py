@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candidates.api import candidate, recruiter, scorecards
+from candidates.api import candidate, invitations, recruiter, results, scorecards, webhooks
 
 urlpatterns = [
     path("scorecards/", scorecards.ScorecardStartApi.as_view(), name="api-scorecard-start"),
@@ -24,4 +24,7 @@ urlpatterns = [
          name="api-candidate-response"),
     path("candidate/session/submit/", candidate.SessionSubmitApi.as_view(), name="api-candidate-submit"),
     path("candidate/session/events/", candidate.EventRecordApi.as_view(), name="api-candidate-events"),
+    *invitations.urlpatterns,
+    *results.urlpatterns,
+    *webhooks.urlpatterns,
 ]

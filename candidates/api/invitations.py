@@ -1,0 +1,3 @@
+"""Recruiter API: invitations."""
+
+urlpatterns: list = []

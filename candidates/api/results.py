@@ -1,0 +1,3 @@
+"""Recruiter API: results."""
+
+urlpatterns: list = []

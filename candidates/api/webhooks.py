@@ -1,0 +1,3 @@
+"""Recruiter API: webhooks."""
+
+urlpatterns: list = []
