@@ -1,4 +1,8 @@
+import json
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -19,8 +23,16 @@ from candidates.models import (
     TestSession,
     TestStatistics,
     TimeExtension,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from candidates.regrading import regrade_apply, regrade_create
+from candidates.webhooks import (
+    webhook_endpoint_create,
+    webhook_endpoint_update,
+    webhook_retry_now,
+    webhook_url_validate,
+)
 from questionbank.enums import QuestionStatus
 from questionbank.services import question_new_version, question_set_status
 
@@ -253,3 +265,83 @@ class ScorecardAdmin(ReadOnlyAdmin):
     list_filter = ["status", "recommendation", "organization"]
     search_fields = ["candidate__name", "candidate__email"]
     inlines = [ScorecardRatingInline, ScorecardAmendmentInline]
+
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["organization", "url", "description", "is_active"]
+
+    def clean_url(self):
+        # The API's rules (scheme, https, public addresses) as a field error, not a 500.
+        url = self.cleaned_data["url"]
+        try:
+            webhook_url_validate(url=url)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["url"]) from exc
+        return url
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Endpoints with a masked secret: it is shown once, to whoever registers the endpoint."""
+
+    form = WebhookEndpointForm
+    list_display = ["url", "organization", "description", "is_active", "created_by", "created_at"]
+    list_filter = ["is_active", "organization"]
+    search_fields = ["url", "description"]
+    list_select_related = ["organization", "created_by"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["organization", "url", "description", "is_active"]
+        return ["organization", "url", "description", "is_active", "masked_secret", "created_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["organization", "masked_secret", "created_by", "created_at"]
+
+    @admin.display(description="Secret")
+    def masked_secret(self, obj: WebhookEndpoint):
+        return f"{obj.secret[:4]}…{obj.secret[-4:]}" if obj.secret else "—"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        created = webhook_endpoint_create(organization=obj.organization, url=obj.url, description=obj.description,
+                                          created_by=request.user)
+        if not obj.is_active:
+            webhook_endpoint_update(endpoint=created, is_active=False)
+        obj.pk, obj.secret = created.pk, created.secret
+        self.message_user(request, f"Signing secret, shown only this once: {created.secret}")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """The delivery log: every event sent to every endpoint, with its attempts and last reply."""
+
+    list_display = ["event_type", "event_id", "endpoint", "status", "attempts", "last_status_code",
+                    "short_error", "next_attempt_at", "created_at", "delivered_at"]
+    list_filter = ["status", "event_type", "endpoint"]
+    search_fields = ["event_id", "endpoint__url"]
+    list_select_related = ["endpoint"]
+    actions = ["retry_now"]
+    fields = ["endpoint", "event_id", "event_type", "status", "attempts", "next_attempt_at", "claimed_at",
+              "last_status_code", "last_error", "created_at", "delivered_at", "pretty_payload"]
+    readonly_fields = fields
+
+    @admin.display(description="Last error")
+    def short_error(self, obj: WebhookDelivery):
+        return obj.last_error[:80] or "—"
+
+    @admin.display(description="Payload")
+    def pretty_payload(self, obj: WebhookDelivery):
+        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True, ensure_ascii=False))
+
+    @admin.action(description="Retry now (pending or failed deliveries)")
+    def retry_now(self, request, queryset):
+        count = webhook_retry_now(delivery_ids=list(queryset.values_list("id", flat=True)), now=timezone.now())
+        self.message_user(request, f"{count} deliver{'y' if count == 1 else 'ies'} queued to send now.")

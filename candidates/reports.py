@@ -134,19 +134,26 @@ def invitation_email_render(*, invitation: Invitation, link: str) -> tuple[str, 
 
 
 def report_attachments(session: TestSession) -> list[dict]:
-    """Attachment specs of the recruiter's report email (rendered at send time): the report PDF."""
-    return []
+    """Attachment specs of the recruiter's report email (rendered at send time by
+    ``candidates.attachments.attachment_render``): the candidate report PDF."""
+    return [{"kind": "session_report_pdf", "session_id": session.pk}]
 
 
 def report_email_render(*, session: TestSession, result: ScoreResult) -> tuple[str, str, str]:
-    """``(subject, text, html)`` of the recruiter's report: score, per topic, time used, link."""
+    """``(subject, text, html)`` of the recruiter's report: score, percentile, per topic, time used,
+    link; the text says the full report is attached as a PDF (``report_attachments``)."""
     candidate = session.invitation.candidate
     from candidates.item_statistics import score_band  # statistics read scores: import late
+    from candidates.percentiles import percentile_rank
+    from candidates.results import finished_scores  # results read reports: import late
 
     context = {
         "session": session, "candidate": candidate, "version": session.published_version, "result": result,
         "time_used": format_seconds(session_time_used(session)), "url": result_url(session),
         "status": session.get_status_display(), "band": score_band(session),
+        # The session is scored and stored before this renders, so its own score is in the list.
+        "percentile": percentile_rank(result.percent_score, finished_scores(version_id=session.published_version_id)),
+        "pdf_attached": True,
     }
     verdict = "passed" if result.passed else "did not pass"
     subject = f"{candidate.name} {verdict} {session.published_version.title}: {result.percent_score}%"

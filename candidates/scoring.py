@@ -52,6 +52,33 @@ def score_question(
     return Decimal("0.00")
 
 
+@dataclass(frozen=True)
+class AnswerScore:
+    """One question's outcome: points scored, whether it was answered and fully right, and whether
+    it still waits for a grade (a written answer not yet rated)."""
+
+    score: Decimal
+    answered: bool
+    correct: bool
+    ungraded: bool = False
+
+
+def answer_score(
+    *, kind: str, points: Decimal, keys: set[int], n_choices: int, selected: list[int], text: str,
+    rating: int | None, partial_credit: bool, negative_marking: bool,
+) -> AnswerScore:
+    """Score one stored answer of any kind. Choice questions: ``score_question``. Free-text questions
+    are graded on the anchored 0–3 scale: ``points × rating / 3``; an ungraded answer scores 0 for now
+    and marks the session's score provisional."""
+    if kind == QuestionKind.FREE_TEXT:
+        written = bool(text.strip())
+        score = (points * rating / 3).quantize(TWO_PLACES) if rating is not None else Decimal("0.00")
+        return AnswerScore(score, answered=written, correct=rating == 3, ungraded=written and rating is None)
+    score = score_question(kind=kind, points=points, keys=keys, selected=set(selected), n_choices=n_choices,
+                           partial_credit=partial_credit, negative_marking=negative_marking)
+    return AnswerScore(score, answered=bool(selected), correct=bool(selected) and set(selected) == keys)
+
+
 def percent(score: Decimal, maximum: Decimal) -> Decimal:
     """``100 * score / maximum`` clamped to [0, 100], 2 places; 0 when ``maximum`` is 0."""
     if maximum <= 0:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -64,14 +65,16 @@ def invitation_create(
 ) -> IssuedInvitation:
     """Invite a candidate (created or reused by email within the organisation) to a published version.
 
-    Emails the candidate their personal link (outbox, after commit). Raises ``ValidationError``
-    when ``expires_at`` is not in the future.
+    Emails the candidate their personal link (outbox, after commit). An empty ``name`` keeps an
+    existing candidate's name, and names a new candidate after the email's local part. Raises
+    ``ValidationError`` when ``expires_at`` is not in the future.
     """
     if expires_at <= now:
         raise ValidationError({"expires_at": ["The expiry must be in the future."]})
     organization = published_version.organization
+    email = email.strip().lower()
     candidate, created = Candidate.objects.get_or_create(
-        organization=organization, email=email.strip().lower(), defaults={"name": name.strip()}
+        organization=organization, email=email, defaults={"name": name.strip() or email.split("@")[0]}
     )
     if not created and name.strip() and candidate.name != name.strip():
         candidate.name = name.strip()
@@ -79,7 +82,7 @@ def invitation_create(
     token, token_hash = invitation_token_new()
     invitation = Invitation.objects.create(
         organization=organization, published_version=published_version, candidate=candidate,
-        invited_by=invited_by, token_hash=token_hash, expires_at=expires_at,
+        invited_by=invited_by, token_hash=token_hash, expires_at=expires_at, last_sent_at=now,
     )
     issued = IssuedInvitation(invitation, token)
     subject, text, html = invitation_email_render(invitation=invitation, link=issued.link)
@@ -89,15 +92,18 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation) -> bool:
+def invitation_revoke(*, invitation: Invitation, revoked_by=None, now: datetime | None = None) -> bool:
     """Revoke an invitation that is not finished; the candidate's next request is refused.
 
-    A started session stays as it is and is closed by the sweeper at its deadline. Returns
-    whether anything changed.
+    ``revoked_by`` (a user or ``None``) and ``now`` (default: the current time) record who revoked
+    and when. A started session stays as it is and is closed by the sweeper at its deadline.
+    Returns whether anything changed (``False`` when already revoked or finished).
     """
+    from django.utils import timezone  # local: this part of the module takes ``now`` from its callers
+
     return bool(
         Invitation.objects.filter(pk=invitation.pk, status__in=[InvitationStatus.PENDING, InvitationStatus.STARTED])
-        .update(status=InvitationStatus.REVOKED)
+        .update(status=InvitationStatus.REVOKED, revoked_by=revoked_by, revoked_at=now or timezone.now())
     )
 
 
@@ -172,7 +178,11 @@ def _session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSessio
 
     # The fast path only: the sweeper is the guarantee. An ETA beyond half the broker's visibility
     # timeout would be redelivered while still waiting, so long tests rely on the sweeper alone.
-    if (session.closes_at - now).total_seconds() <= settings.ASSAY_MAX_ETA:
+    # One task per closing second: a cohort that started together closes together and one batch
+    # sweep finishes all of it, instead of thousands of tasks queueing behind each other.
+    closing_second = int(session.closes_at.timestamp())
+    if (session.closes_at - now).total_seconds() <= settings.ASSAY_MAX_ETA and cache.add(
+            f"assay:finish-due-at:{closing_second}", 1, timeout=int(settings.ASSAY_MAX_ETA) * 2):
         from candidates.tasks import finish_session_at_deadline  # tasks import services
 
         enqueue_on_commit(finish_session_at_deadline, eta=session.closes_at + timedelta(seconds=1),
@@ -313,14 +323,20 @@ def session_finish(*, session_id: int, status: str, finished_at: datetime, now: 
         status=InvitationStatus.FINISHED
     )
     session_finished_event(session=session, result=result)
+    session_report_queue(session=session, result=result)
+    return True
+
+
+def session_report_queue(*, session: TestSession, result) -> None:
+    """Queue the recruiter's report of a just-finished session (outbox, once per session); logs a
+    warning when the invitation has no recruiter email to send it to."""
     recruiter = session.invitation.invited_by
     if recruiter and recruiter.email:
         subject, text, html = report_email_render(session=session, result=result)
         outbox_enqueue(dedup_key=f"report:session:{session.pk}", to=recruiter.email, subject=subject,
                        body_text=text, body_html=html, attachments=report_attachments(session))
     else:
-        logger.warning("session %s finished but its invitation has no recruiter email to report to", session_id)
-    return True
+        logger.warning("session %s finished but its invitation has no recruiter email to report to", session.pk)
 
 
 def _store_score(session: TestSession, result, now: datetime) -> None:
@@ -366,24 +382,13 @@ def response_grade(*, session: TestSession, question_id: int, rating: int, grade
     return session
 
 
-def sessions_sweep(*, now: datetime, organization_id: int | None = None, limit: int = 5000) -> int:
-    """Finish every in-progress session past ``deadline + grace_period`` as timed out.
+def sessions_sweep(*, now: datetime, organization_id: int | None = None, limit: int = 20000) -> int:
+    """Finish every in-progress session past ``deadline + grace_period`` as timed out, in batches
+    (``candidates.finishing``). ``finished_at`` is each session's deadline. Returns how many
+    sessions this call transitioned."""
+    from candidates.finishing import sessions_finish_due  # finishing calls back into this module
 
-    ``finished_at`` is each session's deadline. One session failing is logged with its id and
-    does not stop the others. Returns how many sessions this call transitioned.
-    """
-    due = TestSession.objects.filter(status=SessionStatus.IN_PROGRESS, closes_at__lt=now)
-    if organization_id is not None:
-        due = due.filter(organization_id=organization_id)
-    finished = 0
-    for session_id, deadline in due.order_by("closes_at", "id").values_list("id", "deadline")[:limit]:
-        try:
-            finished += session_finish(
-                session_id=session_id, status=SessionStatus.TIMED_OUT, finished_at=deadline, now=now
-            )
-        except Exception:
-            logger.exception("sweep: finishing session %s failed", session_id)
-    return finished
+    return len(sessions_finish_due(now=now, organization_id=organization_id, limit=limit))
 
 
 # --- Integrity signals ---------------------------------------------------------------------

@@ -7,10 +7,10 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from candidates.enums import SessionStatus
+from candidates.finishing import sessions_finish_due
 from candidates.models import TestSession
 from candidates.outbox import TransientEmailError, outbox_pending_ids, outbox_send
-from candidates.services import session_finish, sessions_sweep
+from candidates.services import sessions_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -26,14 +26,14 @@ def sweep_expired_sessions() -> int:
 
 @shared_task(name="candidates.finish_session_at_deadline")
 def finish_session_at_deadline(*, session_id: int) -> bool:
-    """Fast path scheduled at ``deadline + grace_period``; the sweeper stays the guarantee."""
+    """Fast path scheduled at ``deadline + grace_period`` of the first session closing in that second:
+    finishes, in batches, every session due by now (its cohort included). Returns whether this call
+    finished ``session_id``. The beat sweeper stays the guarantee."""
     now = timezone.now()
-    row = TestSession.objects.filter(pk=session_id, status=SessionStatus.IN_PROGRESS).values_list(
-        "deadline", "closes_at"
-    ).first()
-    if row is None or now <= row[1]:
+    closes_at = TestSession.objects.filter(pk=session_id).values_list("closes_at", flat=True).first()
+    if closes_at is None or now <= closes_at:
         return False
-    return session_finish(session_id=session_id, status=SessionStatus.TIMED_OUT, finished_at=row[0], now=now)
+    return session_id in sessions_finish_due(now=now)
 
 
 @shared_task(
@@ -63,3 +63,26 @@ def recompute_statistics() -> dict:
     from candidates.item_statistics import statistics_recompute
 
     return {**statistics_recompute(now=timezone.now()), "exposure": exposure_reconcile()}
+
+
+# The request's own timeouts bound each read, not the whole reply: the time limits stop a receiver
+# that drips bytes from holding a worker (the attempt is then recorded as failed).
+@shared_task(name="candidates.deliver_webhook", soft_time_limit=60, time_limit=90)
+def deliver_webhook(*, delivery_id: int) -> str:
+    """Send one webhook delivery if it is due and unclaimed (claimed by conditional update, so a repeat
+    or a concurrent call is skipped); a failure is rescheduled on the row, not by Celery retries."""
+    from candidates.webhooks import webhook_deliver
+
+    return webhook_deliver(delivery_id=delivery_id, now=timezone.now())
+
+
+@shared_task(name="candidates.deliver_due_webhooks")
+def deliver_due_webhooks() -> int:
+    """Beat task: enqueue due webhook retries, lost enqueues and stale claims (at most
+    ``WEBHOOK_SWEEP_BATCH`` per run; the next run takes the rest). Returns how many."""
+    from candidates.webhooks import webhook_due_ids
+
+    ids = webhook_due_ids(now=timezone.now(), limit=settings.WEBHOOK_SWEEP_BATCH)
+    for delivery_id in ids:
+        deliver_webhook.delay(delivery_id=delivery_id)
+    return len(ids)

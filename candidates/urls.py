@@ -1,6 +1,7 @@
 from django.urls import path
 
 from candidates import views
+from candidates.workspace import reports
 
 urlpatterns = [
     path("t/<str:token>/", views.landing, name="candidate-landing"),
@@ -9,5 +10,5 @@ urlpatterns = [
     path("take/test/", views.test_page, name="candidate-test"),
     path("take/submit/", views.submit, name="candidate-submit"),
     path("take/done/", views.done, name="candidate-done"),
-    path("results/<id:session_id>/", views.recruiter_session_result, name="recruiter-session-result"),
+    path("results/<id:session_id>/", reports.recruiter_session_result, name="recruiter-session-result"),
 ]

@@ -1,33 +1,26 @@
-"""Server-rendered pages: the candidate's journey and the recruiter's result page."""
+"""Server-rendered pages: the candidate's journey (the recruiter's report lives in ``candidates.workspace.reports``)."""
 
 import contextlib
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments.models import InterviewKitVersion
-from assessments.selectors import organization_for_user
 from candidates.api.authentication import SESSION_KEY
 from candidates.clients import client_ip, client_user_agent
 from candidates.enums import InvitationStatus
 from candidates.errors import CandidateError
-from candidates.integrity import integrity_summary
-from candidates.item_statistics import score_band
 from candidates.models import Invitation
 from candidates.presenters import session_questions, session_state
-from candidates.reports import format_seconds, report_email_state, session_score, session_time_used
-from candidates.scorecards import interview_report
-from candidates.selectors import invitation_get_by_token, session_get_for_invitation, session_get_for_recruiter
+from candidates.reports import format_seconds
+from candidates.selectors import invitation_get_by_token, session_get_for_invitation
 from candidates.services import (
     session_client_seen,
     session_expire_if_due,
     session_start,
     session_submit,
-    sessions_sweep,
 )
 
 UNAVAILABLE = {
@@ -176,28 +169,3 @@ def done(request, invitation):
         "session": session, "state": session_state(session, now=request.now), "version": session.published_version,
         "organization": invitation.organization, "contact": _contact(invitation),
     })
-
-
-@login_required
-@require_GET
-def recruiter_session_result(request, session_id: int):
-    """The full result of one session for a recruiter of its organisation (404 for anyone else)."""
-    organization = organization_for_user(request.user)
-    if organization is None:
-        raise Http404("No such test session.")
-    sessions_sweep(now=timezone.now(), organization_id=organization.pk)
-    session = session_get_for_recruiter(organization=organization, session_id=session_id)
-    context = {"session": session, "candidate": session.invitation.candidate, "version": session.published_version,
-               "time_used": format_seconds(session_time_used(session))}
-    if not session.is_open:
-        context["result"] = session_score(session=session)
-        context["integrity"] = integrity_summary(session=session, scored=context["result"].questions)
-        context["report_email"] = report_email_state(session)
-        context["band"] = score_band(session)
-    candidate = session.invitation.candidate
-    context["interviews"] = [
-        {"kit": version, **interview_report(candidate=candidate, kit_version=version)}
-        for version in InterviewKitVersion.objects.filter(
-            scorecards__candidate=candidate, scorecards__status="submitted").distinct()
-    ]
-    return render(request, "candidates/recruiter_result.html", context)

@@ -1,3 +1,179 @@
-"""Recruiter API: results."""
+"""Recruiter API: the results table of a published version (JSON, CSV, XLSX) and the report PDF.
 
-urlpatterns: list = []
+Same parameters as the workspace page (``status``, ``outcome``, ``q``, ``sort``; see
+``candidates.results.results_query_parse``), plus ``limit``/``offset`` for the JSON list. Each
+format has its own path (``results/``, ``results.csv``, ``results.xlsx``): DRF reserves ``?format=``
+for content negotiation. Other organisations' versions and sessions are 404; bad parameters 400
+naming the parameter.
+"""
+
+import json
+
+from django.http import HttpResponse, StreamingHttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import renderers, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.views import APIView
+
+from assessments.api.permissions import IsRecruiter
+from assessments.models import PublishedVersion
+from assessments.selectors import published_version_get
+from candidates.enums import SessionStatus
+from candidates.exports import csv_lines, export_filename, xlsx_bytes
+from candidates.report_pdf import report_filename, session_report_pdf
+from candidates.results import (
+    COLUMNS,
+    OUTCOME_FILTERS,
+    STATUS_FILTERS,
+    ResultsQuery,
+    ResultsQueryError,
+    finished_scores,
+    result_row,
+    result_rows,
+    result_rows_all,
+    results_query_parse,
+)
+from candidates.selectors import session_get_for_recruiter
+from candidates.services import sessions_sweep
+from config.pagination import BoundedLimitOffsetPagination
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+QUERY_PARAMETERS = [
+    OpenApiParameter("status", str, enum=list(STATUS_FILTERS), description="Test session status; "
+                     "`finished` = submitted or timed out."),
+    OpenApiParameter("outcome", str, enum=list(OUTCOME_FILTERS), description="Pass/fail."),
+    OpenApiParameter("q", str, description="Part of the candidate's name or email (case-insensitive)."),
+    OpenApiParameter("sort", str, enum=[c for key in COLUMNS for c in (key, f"-{key}")],
+                     description="Column to sort by; a leading `-` sorts descending. Default `-percent`."),
+]
+
+
+class _FileRenderer(renderers.BaseRenderer):
+    """Lets a client ask for the file's own type (``Accept: text/csv``) without a 406. Files are returned
+    as Django responses and never reach a renderer; only error bodies (dicts) do, as JSON."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data).encode()
+
+
+class CsvRenderer(_FileRenderer):
+    media_type, format = "text/csv", "csv"
+
+
+class XlsxRenderer(_FileRenderer):
+    media_type, format = XLSX, "xlsx"
+
+
+class PdfRenderer(_FileRenderer):
+    media_type, format = "application/pdf", "pdf"
+
+
+class ResultRowOutput(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Test session id.")
+    candidate_name = serializers.CharField()
+    candidate_email = serializers.EmailField()
+    status = serializers.ChoiceField(choices=SessionStatus.choices)
+    raw_score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    max_score = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    percent_score = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    passed = serializers.BooleanField(allow_null=True)
+    provisional = serializers.BooleanField()
+    percentile = serializers.FloatField(allow_null=True, help_text=(
+        "Percentile rank 0–100 among the version's finished test sessions: 100 × (below + ½·equal) / N; "
+        "null while in progress."))
+    time_used = serializers.IntegerField(allow_null=True, help_text="Seconds from start to finish.")
+    integrity_events = serializers.IntegerField(source="signals", help_text=(
+        "Integrity signals reported by the browser (focus lost, tab hidden, paste, left full screen)."))
+    client_changes = serializers.IntegerField(help_text="Changes of IP address or browser seen by the server.")
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    report_url = serializers.SerializerMethodField()
+
+    def get_report_url(self, row) -> str:
+        return reverse("recruiter-session-result", kwargs={"session_id": row["id"]})
+
+
+def _version_and_query(request, version_id: int) -> tuple[PublishedVersion, ResultsQuery]:
+    """The organisation's version (404 otherwise, checked before the parameters so nothing is revealed)
+    and the parsed query (``ValidationError`` → 400 naming the parameter). Applies lazy expiry first."""
+    sessions_sweep(now=timezone.now(), organization_id=request.organization.pk)
+    version = published_version_get(organization=request.organization, version_id=version_id)
+    try:
+        return version, results_query_parse(request.query_params)
+    except ResultsQueryError as exc:
+        raise ValidationError(exc.errors) from exc
+
+
+class VersionResultsApi(APIView):
+    permission_classes = [IsRecruiter]
+
+    @extend_schema(parameters=QUERY_PARAMETERS, responses=ResultRowOutput(many=True),
+                   summary="Results of a published version: filter, sort, search, paginated (limit/offset)")
+    def get(self, request, version_id: int):
+        version, query = _version_and_query(request, version_id)
+        scores = finished_scores(version_id=version.pk)
+        paginator = BoundedLimitOffsetPagination()
+        page = paginator.paginate_queryset(result_rows(version=version, query=query), request, view=self)
+        return paginator.get_paginated_response(
+            ResultRowOutput([result_row(row, scores) for row in page], many=True).data
+        )
+
+
+class VersionResultsCsvApi(APIView):
+    permission_classes = [IsRecruiter]
+    renderer_classes = [renderers.JSONRenderer, CsvRenderer]
+
+    @extend_schema(parameters=QUERY_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.BINARY},
+                   operation_id="published_versions_results_csv",
+                   summary="Results of a published version as CSV (every matching row, streamed)")
+    def get(self, request, version_id: int):
+        version, query = _version_and_query(request, version_id)
+        response = StreamingHttpResponse(csv_lines(result_rows_all(version=version, query=query)),
+                                         content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(version, "csv")}"'
+        return response
+
+
+class VersionResultsXlsxApi(APIView):
+    permission_classes = [IsRecruiter]
+    renderer_classes = [renderers.JSONRenderer, XlsxRenderer]
+
+    @extend_schema(parameters=QUERY_PARAMETERS, responses={(200, XLSX): OpenApiTypes.BINARY},
+                   operation_id="published_versions_results_xlsx",
+                   summary="Results of a published version as an Excel workbook (every matching row)")
+    def get(self, request, version_id: int):
+        version, query = _version_and_query(request, version_id)
+        response = HttpResponse(xlsx_bytes(result_rows_all(version=version, query=query),
+                                           title=f"v{version.number}"), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(version, "xlsx")}"'
+        return response
+
+
+class SessionReportPdfApi(APIView):
+    permission_classes = [IsRecruiter]
+    renderer_classes = [renderers.JSONRenderer, PdfRenderer]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, operation_id="test_sessions_report_pdf",
+                   summary="The candidate report of a test session (PDF)")
+    def get(self, request, session_id: int):
+        sessions_sweep(now=timezone.now(), organization_id=request.organization.pk)
+        session = session_get_for_recruiter(organization=request.organization, session_id=session_id)
+        response = HttpResponse(session_report_pdf(session), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{report_filename(session)}"'
+        return response
+
+
+urlpatterns = [
+    path("published-versions/<id:version_id>/results/", VersionResultsApi.as_view(), name="api-version-results"),
+    path("published-versions/<id:version_id>/results.csv", VersionResultsCsvApi.as_view(),
+         name="api-version-results-csv"),
+    path("published-versions/<id:version_id>/results.xlsx", VersionResultsXlsxApi.as_view(),
+         name="api-version-results-xlsx"),
+    path("test-sessions/<id:session_id>/report.pdf", SessionReportPdfApi.as_view(), name="api-test-session-report-pdf"),
+]

@@ -201,6 +201,14 @@ ASSAY_MAX_ETA = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] // 2
 # Seconds before the outbox sweep resends a pending email, and before a claim in "sending" is stale.
 OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=60)
 OUTBOX_STALE_CLAIM = env.int("OUTBOX_STALE_CLAIM", default=300)
+# Webhooks (candidates.webhooks). Seconds to wait after each failed attempt; the delivery fails after
+# the last one (comma-separated in the environment, e.g. WEBHOOK_RETRY_SCHEDULE=1,2).
+WEBHOOK_RETRY_SCHEDULE = env.list("WEBHOOK_RETRY_SCHEDULE", cast=int, default=[30, 120, 600, 3600, 21600, 86400])
+# Seconds before a claim in "delivering" is stale (far above the 15 s request timeout), and rows per sweep.
+WEBHOOK_STALE_CLAIM = env.int("WEBHOOK_STALE_CLAIM", default=300)
+WEBHOOK_SWEEP_BATCH = env.int("WEBHOOK_SWEEP_BATCH", default=200)
+# SSRF guard: off, webhook URLs must be https and resolve to public addresses only.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -216,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
         "task": "candidates.send_pending_emails",
         "schedule": env.float("ASSAY_OUTBOX_INTERVAL", default=30.0),
+    },
+    "deliver-due-webhooks": {
+        "task": "candidates.deliver_due_webhooks",
+        "schedule": env.float("WEBHOOK_SWEEP_INTERVAL", default=30.0),
     },
 }
 

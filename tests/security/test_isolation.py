@@ -71,17 +71,74 @@ ROUTES = {
     "workspace-logout": ("post", {}, {}),                                 # everyone lands on the login page
     "workspace-home": ("get", {}, {"rec_1": OK, "rec_2": OK, "staff": NOT_FOUND}),   # staff: no organisation
     # --- builder routes ---
+    "api-test-template-stats": ("post", {}, {"rec_1": OK, "rec_2": OK}),     # bank numbers only, nothing stored
+    "api-test-template-preview": ("get", {"template_id": "template"}, OWNER_ONLY),
+    "api-published-version-list": ("get", {}, {"rec_1": OK, "rec_2": OK}),  # scoping: tests/assessments
+    "api-published-version-detail": ("get", {"version_id": "version"}, OWNER_ONLY),
+    "workspace-test-new": ("get", {}, {"rec_1": OK, "rec_2": OK, "staff": NOT_FOUND}),
+    "workspace-test-edit": ("get", {"template_id": "template"}, {**OWNER_ONLY, "staff": NOT_FOUND}),
+    "workspace-test-preview": ("get", {"template_id": "template"}, {**OWNER_ONLY, "staff": NOT_FOUND}),
+    "workspace-test-publish": ("post", {"template_id": "template"}, {**OWNER_ONLY, "staff": NOT_FOUND}),
+    "workspace-version": ("get", {"version_id": "version"}, {**OWNER_ONLY, "staff": NOT_FOUND}),
     # --- invitation routes ---
+    # Workspace forms read form data, so the JSON bodies here are empty forms: invites re-render with
+    # errors (400), actions redirect back with an error message and change nothing (ok).
+    "workspace-invitations": ("get", {"version_id": "version"}, {"rec_1": OK, "rec_2": NOT_FOUND,
+                                                                 "staff": NOT_FOUND}),
+    "workspace-invitation-invite": ("post", {"version_id": "version"}, {"rec_1": REFUSED, "rec_2": NOT_FOUND,
+                                                                        "staff": NOT_FOUND}),
+    "workspace-invitation-bulk": ("post", {"version_id": "version"}, {"rec_1": REFUSED, "rec_2": NOT_FOUND,
+                                                                      "staff": NOT_FOUND}),
+    "workspace-invitation-resend": ("post", {"invitation_id": "invitation"}, {"rec_1": OK, "rec_2": NOT_FOUND,
+                                                                              "staff": NOT_FOUND}),  # started: refused
+    "workspace-invitation-revoke": ("post", {"invitation_id": "invitation"}, {"rec_1": OK, "rec_2": NOT_FOUND,
+                                                                              "staff": NOT_FOUND}),  # LAST
+    "workspace-invitation-extend": ("post", {"invitation_id": "invitation"}, {"rec_1": OK, "rec_2": NOT_FOUND,
+                                                                              "staff": NOT_FOUND}),
+    "workspace-invitation-reset": ("post", {"invitation_id": "invitation"}, {"rec_1": OK, "rec_2": NOT_FOUND,
+                                                                             "staff": NOT_FOUND}),  # no reason
+    "api-invitation-bulk": ("post", {}, {"rec_1": REFUSED, "rec_2": REFUSED}),   # the version is in the body
+    "api-invitation-detail": ("get", {"invitation_id": "invitation"}, OWNER_ONLY),
+    "api-invitation-resend": ("post", {"invitation_id": "invitation"}, {"rec_1": REFUSED, "rec_2": NOT_FOUND}),
+    "api-invitation-revoke": ("post", {"invitation_id": "invitation"},
+                              {"rec_1": REFUSED, "rec_2": NOT_FOUND}),   # LAST: finished by then
+    "api-invitation-reset": ("post", {"invitation_id": "invitation"}, {"rec_1": REFUSED, "rec_2": NOT_FOUND}),
     # --- results and report routes ---
+    "workspace-results": ("get", {"version_id": "version"}, {"rec_1": OK, "rec_2": NOT_FOUND, "staff": NOT_FOUND}),
+    "workspace-results-csv": ("get", {"version_id": "version"}, {"rec_1": OK, "rec_2": NOT_FOUND,
+                                                                  "staff": NOT_FOUND}),
+    "workspace-results-xlsx": ("get", {"version_id": "version"}, {"rec_1": OK, "rec_2": NOT_FOUND,
+                                                                    "staff": NOT_FOUND}),
+    "workspace-report-pdf": ("get", {"session_id": "session"}, {"rec_1": OK, "rec_2": NOT_FOUND, "staff": NOT_FOUND}),
+    "api-version-results": ("get", {"version_id": "version"}, OWNER_ONLY),
+    "api-version-results-csv": ("get", {"version_id": "version"}, OWNER_ONLY),
+    "api-version-results-xlsx": ("get", {"version_id": "version"}, OWNER_ONLY),
+    "api-test-session-report-pdf": ("get", {"session_id": "session"}, OWNER_ONLY),   # in progress: a short PDF
     # --- webhook routes ---
+    "api-webhook-list": ("get", {}, {"rec_1": OK, "rec_2": OK}),   # own rows only: tests/candidates/test_webhooks.py
+    "api-webhook-detail": ("get", {"endpoint_id": "webhook"}, OWNER_ONLY),
+    "api-webhook-deliveries": ("get", {"endpoint_id": "webhook"}, OWNER_ONLY),
+    "api-webhook-test": ("post", {"endpoint_id": "webhook"}, OWNER_ONLY),
+    "workspace-webhooks": ("get", {}, {"rec_1": OK, "rec_2": OK, "staff": NOT_FOUND}),
+    "workspace-webhook-active": ("post", {"endpoint_id": "webhook"}, {"rec_1": OK, "rec_2": NOT_FOUND,
+                                                                       "staff": NOT_FOUND}),
+    "workspace-webhook-test": ("post", {"endpoint_id": "webhook"}, {"rec_1": OK, "rec_2": NOT_FOUND,
+                                                                     "staff": NOT_FOUND}),
+    # Without the form's confirmation box (a JSON body) nothing is deleted: the redirect is the answer.
+    "workspace-webhook-delete": ("post", {"endpoint_id": "webhook"}, {"rec_1": OK, "rec_2": NOT_FOUND,
+                                                                       "staff": NOT_FOUND}),
 }
 BODIES = {"api-candidate-response": {"selected": [], "seq": 1}, "api-candidate-events": {"kind": "paste"},
+          "api-invitation-bulk": {"text": "x@example.com"}, "api-invitation-reset": {"reason": ""},
           "api-test-session-extend": {"seconds": 60, "reason": "power cut"},
           "api-scorecard-rate": {"rating": 2, "notes": "ok"}, "api-test-session-grade": {"rating": 2},
           "api-scorecard-submit": {"recommendation": "yes"},
-          "api-scorecard-amend": {"question": 1, "rating": 1, "reason": "x"}}
+          "api-scorecard-amend": {"question": 1, "rating": 1, "reason": "x"},
+          "api-test-template-stats": {"sections": [{"title": "S", "draw_rules": [{"topic": "routing", "count": 1}]}]}}
 # Submits end the sessions and landing hands out the link's cookie to whoever calls it: run them last.
-LAST = ["api-candidate-submit", "candidate-submit", "candidate-landing", "workspace-logout"]
+LAST = ["api-candidate-submit", "candidate-submit", "candidate-landing",
+        "api-invitation-revoke", "workspace-invitation-revoke",   # after the submits: revoking ends the link
+        "workspace-logout"]
 
 
 def discovered_routes():
@@ -139,6 +196,11 @@ def world(db):
                "session": session.pk, "token": issued_a.token, "invitation": issued_a.invitation.pk, "kit": kit.pk,
                "kit_version": kit_version.pk, "scorecard": scorecard.pk, "interview_question": interview_question.pk,
                "candidate": issued_a.invitation.candidate_id}
+    from candidates.webhooks import webhook_endpoint_create
+
+    # Never called: on-commit sends do not run inside the test's transaction (and port 9 discards).
+    objects["webhook"] = webhook_endpoint_create(organization=org1_recruiter.membership.organization,
+                                                 url="http://127.0.0.1:9/hook").pk
     return clients, objects
 
 

@@ -1,0 +1,128 @@
+"""Finishing many timed-out sessions at once: the cohort whose deadline passes in the same second.
+
+``session_finish`` (one session, compare-and-set) serves submits. A sweep over thousands of due
+sessions instead works in batches, each one transaction: lock the batch's still-open rows
+(``SKIP LOCKED``, so a submit or another sweeper working on a row is left to finish it), mark them
+timed out, score them all from four queries, store the scores, finish their invitations, record
+the webhook events and queue the recruiters' reports. A session is finished, scored and reported
+exactly once whichever path gets it.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+
+from candidates.enums import InvitationStatus, SessionStatus
+from candidates.models import Invitation, Response, SessionQuestion, TestSession
+from candidates.reports import ScoreResult
+from candidates.scoring import QuestionScore, answer_score, percent, topic_breakdown
+from questionbank.models import Choice, Question
+
+logger = logging.getLogger(__name__)
+
+SCORE_FIELDS = ["raw_score", "max_score", "percent_score", "passed", "topic_breakdown", "scored_at", "provisional"]
+
+
+def sessions_score(sessions: list[TestSession]) -> dict[int, ScoreResult]:
+    """Score ``sessions`` (with ``published_version`` loaded) in four queries whatever their number.
+
+    Returns ``{session_id: ScoreResult}`` equal to ``reports.session_score`` of each, except that
+    ``questions`` is empty (the per-question detail is for pages, not for finishing).
+    """
+    ids = [s.pk for s in sessions]
+    drawn = defaultdict(list)
+    for session_id, question_id, points in SessionQuestion.objects.filter(session_id__in=ids).order_by(
+            "session_id", "position").values_list("session_id", "question_id", "points"):
+        drawn[session_id].append((question_id, points))
+    answers = {(sid, qid): (selected, text, rating) for sid, qid, selected, text, rating in Response.objects.filter(
+        session_id__in=ids).values_list("session_id", "question_id", "selected", "text", "rating")}
+    question_ids = {qid for rows in drawn.values() for qid, _ in rows}
+    facts = {qid: (kind, slug, name) for qid, kind, slug, name in Question.objects.filter(
+        pk__in=question_ids).values_list("id", "kind", "topic__slug", "topic__name")}
+    keys, n_choices = defaultdict(set), defaultdict(int)
+    for qid, cid, is_key in Choice.objects.filter(question_id__in=question_ids).values_list(
+            "question_id", "id", "is_key"):
+        n_choices[qid] += 1
+        if is_key:
+            keys[qid].add(cid)
+
+    results = {}
+    for session in sessions:
+        version = session.published_version
+        scores, provisional = [], False
+        for qid, points in drawn[session.pk]:
+            kind, slug, name = facts[qid]
+            selected, text, rating = answers.get((session.pk, qid), ([], "", None))
+            outcome = answer_score(kind=kind, points=points, keys=keys[qid], n_choices=n_choices[qid],
+                                   selected=selected, text=text, rating=rating,
+                                   partial_credit=version.partial_credit, negative_marking=version.negative_marking)
+            provisional |= outcome.ungraded
+            scores.append(QuestionScore(question_id=qid, topic_slug=slug, topic_name=name, points=points,
+                                        score=outcome.score, correct=outcome.correct, answered=outcome.answered))
+        raw = sum((s.score for s in scores), Decimal("0.00"))
+        maximum = sum((s.points for s in scores), Decimal("0.00"))
+        pct = percent(raw, maximum)
+        results[session.pk] = ScoreResult(raw_score=raw, max_score=maximum, percent_score=pct,
+                                          passed=pct >= version.pass_mark, topic_breakdown=topic_breakdown(scores),
+                                          questions=[], provisional=provisional)
+    return results
+
+
+@transaction.atomic
+def sessions_finish_batch(*, session_ids: list[int], now: datetime) -> list[int]:
+    """Finish as timed out those of ``session_ids`` that are still open and past ``closes_at``.
+
+    ``finished_at`` is each session's deadline. Rows another transaction holds are skipped (that
+    transaction finishes them). Returns the ids this call finished. Side effects, all in this
+    transaction: scores stored, invitations finished, webhook deliveries and report emails queued.
+    """
+    from candidates.services import session_report_queue  # services call this module: import late
+    from candidates.webhooks import session_finished_event
+
+    locked = list(
+        TestSession.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=session_ids, status=SessionStatus.IN_PROGRESS, closes_at__lt=now)
+        .order_by("pk").values_list("pk", flat=True)
+    )
+    if not locked:
+        return []
+    TestSession.objects.filter(pk__in=locked).update(status=SessionStatus.TIMED_OUT, finished_at=F("deadline"))
+    sessions = list(TestSession.objects.filter(pk__in=locked).select_related(
+        "published_version", "invitation__candidate", "invitation__invited_by").order_by("pk"))
+    results = sessions_score(sessions)
+    for session in sessions:
+        result = results[session.pk]
+        session.raw_score, session.max_score = result.raw_score, result.max_score
+        session.percent_score, session.passed = result.percent_score, result.passed
+        session.topic_breakdown, session.scored_at, session.provisional = (
+            result.topic_breakdown, now, result.provisional)
+    TestSession.objects.bulk_update(sessions, SCORE_FIELDS, batch_size=500)
+    Invitation.objects.filter(pk__in=[s.invitation_id for s in sessions], status=InvitationStatus.STARTED).update(
+        status=InvitationStatus.FINISHED)
+    for session in sessions:
+        session_finished_event(session=session, result=results[session.pk])
+        session_report_queue(session=session, result=results[session.pk])
+    return locked
+
+
+def sessions_finish_due(*, now: datetime, organization_id: int | None = None, limit: int = 20000,
+                        batch_size: int = 500) -> list[int]:
+    """Finish every in-progress session past ``deadline + grace_period`` (at most ``limit``), in
+    batches of ``batch_size`` (one transaction each). A failing batch is logged with its ids and
+    does not stop the others. Returns the ids this call finished."""
+    due = TestSession.objects.filter(status=SessionStatus.IN_PROGRESS, closes_at__lt=now)
+    if organization_id is not None:
+        due = due.filter(organization_id=organization_id)
+    ids = list(due.order_by("closes_at", "id").values_list("id", flat=True)[:limit])
+    finished: list[int] = []
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start:start + batch_size]
+        try:
+            finished += sessions_finish_batch(session_ids=batch, now=now)
+        except Exception:
+            logger.exception("sweep: finishing sessions %s..%s failed", batch[0], batch[-1])
+    return finished
