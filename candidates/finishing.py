@@ -124,5 +124,23 @@ def sessions_finish_due(*, now: datetime, organization_id: int | None = None, li
         try:
             finished += sessions_finish_batch(session_ids=batch, now=now)
         except Exception:
-            logger.exception("sweep: finishing sessions %s..%s failed", batch[0], batch[-1])
+            logger.warning("sweep: batch %s..%s failed; finishing it one session at a time", batch[0], batch[-1],
+                           exc_info=True)
+            finished += _finish_one_by_one(batch, now)
+    return finished
+
+
+def _finish_one_by_one(session_ids: list[int], now: datetime) -> list[int]:
+    """The slow path for a batch that failed: one session that cannot be scored must not hold back
+    the others. Each is finished by ``session_finish`` (its own transaction); failures are logged."""
+    from candidates.services import session_finish
+
+    finished = []
+    due = TestSession.objects.filter(pk__in=session_ids, status=SessionStatus.IN_PROGRESS, closes_at__lt=now)
+    for session_id, deadline in due.order_by("pk").values_list("pk", "deadline"):
+        try:
+            if session_finish(session_id=session_id, status=SessionStatus.TIMED_OUT, finished_at=deadline, now=now):
+                finished.append(session_id)
+        except Exception:
+            logger.exception("sweep: finishing session %s failed", session_id)
     return finished

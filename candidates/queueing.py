@@ -32,8 +32,8 @@ def enqueue_on_commit(task, *, eta: datetime | None = None, **kwargs) -> None:
     def publish() -> None:
         try:
             task.apply_async(kwargs=kwargs, eta=eta, retry=False)
-        except (OperationalError, OSError):
-            logger.warning("broker unavailable: %s(%s) left to the beat sweeps", task.name, kwargs)
+        except (OperationalError, OSError) as exc:
+            logger.warning("broker unavailable (%s): %s(%s) left to the beat sweeps", exc, task.name, kwargs)
 
     if task.app.conf.task_always_eager:
         transaction.on_commit(publish)

@@ -135,7 +135,10 @@ def invitation_email_render(*, invitation: Invitation, link: str) -> tuple[str, 
 
 def report_attachments(session: TestSession) -> list[dict]:
     """Attachment specs of the recruiter's report email (rendered at send time by
-    ``candidates.attachments.attachment_render``): the candidate report PDF."""
+    ``candidates.attachments.attachment_render``): the candidate report PDF, unless the
+    ``REPORT_PDF_ATTACHED`` setting turns it off."""
+    if not settings.REPORT_PDF_ATTACHED:
+        return []
     return [{"kind": "session_report_pdf", "session_id": session.pk}]
 
 

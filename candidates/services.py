@@ -178,16 +178,19 @@ def _session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSessio
 
     # The fast path only: the sweeper is the guarantee. An ETA beyond half the broker's visibility
     # timeout would be redelivered while still waiting, so long tests rely on the sweeper alone.
-    # One task per closing second: a cohort that started together closes together and one batch
-    # sweep finishes all of it, instead of thousands of tasks queueing behind each other.
-    closing_second = int(session.closes_at.timestamp())
-    if (session.closes_at - now).total_seconds() <= settings.ASSAY_MAX_ETA and cache.add(
-            f"assay:finish-due-at:{closing_second}", 1, timeout=int(settings.ASSAY_MAX_ETA) * 2):
-        from candidates.tasks import finish_session_at_deadline  # tasks import services
-
-        enqueue_on_commit(finish_session_at_deadline, eta=session.closes_at + timedelta(seconds=1),
-                          session_id=session.pk)
+    if (session.closes_at - now).total_seconds() <= settings.ASSAY_MAX_ETA:
+        transaction.on_commit(lambda: _deadline_task_schedule(session_id=session.pk, closes_at=session.closes_at))
     return session, True
+
+
+def _deadline_task_schedule(*, session_id: int, closes_at: datetime) -> None:
+    """Schedule the deadline fast path once per closing second (after the start committed): a cohort
+    that started together closes together and one batch sweep finishes all of it, instead of
+    thousands of tasks queueing behind each other. A lost schedule only means the beat sweep does it."""
+    from candidates.tasks import finish_session_at_deadline  # tasks import services
+
+    if cache.add(f"assay:finish-due-at:{int(closes_at.timestamp())}", 1, timeout=int(settings.ASSAY_MAX_ETA) * 2):
+        enqueue_on_commit(finish_session_at_deadline, eta=closes_at + timedelta(seconds=1), session_id=session_id)
 
 
 MAX_EXTENSION = 24 * 3600

@@ -138,9 +138,6 @@ def _render(request, version, *, invite_form=None, bulk_form=None, status=200):
     bulk_result = request.session.pop(BULK_RESULT_KEY.format(version_id=version.pk), None)
     return render(request, "workspace/invitations.html", {
         "version": version, "page": page, "now": now, "bulk_result": bulk_result,
-        # Shown by this page in a list that keeps its list role (base.html puts role="status" on the <ul>
-        # itself, which axe-core reports as orphaned list items); the empty list stops base.html's copy.
-        "page_messages": list(messages.get_messages(request)), "messages": [],
         "invite_form": invite_form or InviteForm(now=now, auto_id="one-%s"),
         "bulk_form": bulk_form or BulkInviteForm(now=now, auto_id="bulk-%s"),
         "max_extension_minutes": MAX_EXTENSION // 60,

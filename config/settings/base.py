@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from csp.constants import NONE, SELF
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -209,6 +210,15 @@ WEBHOOK_STALE_CLAIM = env.int("WEBHOOK_STALE_CLAIM", default=300)
 WEBHOOK_SWEEP_BATCH = env.int("WEBHOOK_SWEEP_BATCH", default=200)
 # SSRF guard: off, webhook URLs must be https and resolve to public addresses only.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Outbound work (emails with their PDF, webhooks) has its own queue, so a cohort's thousands of reports
+# never hold back the deadline sweeps; a worker consumes every queue listed here unless told otherwise.
+CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("outbound", routing_key="outbound"))
+CELERY_TASK_ROUTES = {
+    "candidates.send_outbox_email": {"queue": "outbound"},
+    "candidates.deliver_webhook": {"queue": "outbound"},
+}
+# The recruiter's report email carries the candidate report as a PDF (about 0.4 s of CPU each).
+REPORT_PDF_ATTACHED = env.bool("REPORT_PDF_ATTACHED", default=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -14,14 +14,6 @@ pytestmark = [
 ]
 
 
-def check_without_messages(page, name: str) -> None:
-    """axe-core on the page as it is after a reload: base.html renders Django messages as
-    ``<ul role="status">``, whose role strips the list semantics from its items (axe: listitem,
-    serious). That is base.html's to fix; the messages themselves are checked before this."""
-    page.reload()
-    check_page(page, name)
-
-
 def test_browser_build_preview_and_publish_a_test(live_server, desktop, recruiter, bank):
     from playwright.sync_api import expect
 
@@ -68,7 +60,7 @@ def test_browser_build_preview_and_publish_a_test(live_server, desktop, recruite
     expect(page.get_by_text("Draft — not published yet")).to_be_visible()
     template = TestTemplate.objects.get()
     assert (template.time_limit, template.pass_mark, template.shuffle_choices) == (720, 70, False)
-    check_without_messages(page, "builder-3-saved")
+    check_page(page, "builder-3-saved")
 
     page.get_by_role("link", name="Preview as a candidate").click()
     page.wait_for_url("**/preview/")
@@ -85,7 +77,7 @@ def test_browser_build_preview_and_publish_a_test(live_server, desktop, recruite
     expect(page.locator("ul.messages")).to_contain_text("Published as v1.")
     expect(page.get_by_role("heading", level=1)).to_contain_text("v1")
     expect(page.locator("main input, main textarea, main select")).to_have_count(0)  # read-only
-    check_without_messages(page, "builder-5-version")
+    check_page(page, "builder-5-version")
     version = PublishedVersion.objects.get()
     assert (version.question_count, version.spec["sections"][0]["fixed"][0]["question_id"]) == (4, wanted.pk)
 

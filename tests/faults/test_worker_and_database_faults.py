@@ -83,7 +83,7 @@ def test_fault_worker_killed_mid_report_the_report_is_still_sent_once(issued, tm
     logs = [tmp_path / "worker1.log", tmp_path / "worker2.log", tmp_path / "beat.log"]
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
-    first = _spawn(["worker", "--pool", "solo", "-Q", "celery"], env, logs[0])
+    first = _spawn(["worker", "--pool", "solo", "-Q", "celery,outbound"], env, logs[0])
     procs = [first]
     try:
         session, _ = session_start(invitation=issued.invitation, now=timezone.now())

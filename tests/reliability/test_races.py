@@ -63,7 +63,7 @@ def _clone_sessions(template: TestSession, n: int, *, closes_at, deadline, first
     return [s.pk for s in sessions]
 
 
-def test_sweep_thousand_expired_two_concurrent_sweeps_one_transition_each(issued, monkeypatch, caplog):
+def test_sweep_thousand_expired_two_concurrent_sweeps_one_transition_each(issued, monkeypatch, caplog, settings):
     now = timezone.now()
     template, _ = session_start(invitation=issued.invitation, now=now)
     expired = _clone_sessions(template, 1000, deadline=now - timedelta(seconds=60),
@@ -71,16 +71,24 @@ def test_sweep_thousand_expired_two_concurrent_sweeps_one_transition_each(issued
     live = _clone_sessions(template, 10, deadline=now + timedelta(minutes=5), closes_at=now + timedelta(minutes=6),
                            first=5000)
     broken = expired[500]
+    import candidates.finishing as finishing
     import candidates.services as services
 
-    real_score = services.session_score
+    real_score, real_batch_score = services.session_score, finishing.sessions_score
 
     def score(*, session):
         if session.pk == broken:
             raise RuntimeError("corrupt session")
         return real_score(session=session)
 
+    def batch_score(sessions):
+        if any(s.pk == broken for s in sessions):
+            raise RuntimeError("corrupt session")
+        return real_batch_score(sessions)
+
     monkeypatch.setattr(services, "session_score", score)
+    monkeypatch.setattr(finishing, "sessions_score", batch_score)
+    settings.REPORT_PDF_ATTACHED = False            # 999 PDFs are not the subject and would take minutes
 
     with caplog.at_level(logging.ERROR, logger="candidates.services"):
         finished = race(lambda: sessions_sweep(now=now), lambda: sessions_sweep(now=now))
