@@ -102,7 +102,14 @@ def _sessions(count: int, *, started_at, deadline, closes_at) -> list[TestSessio
 def cohort(count: int, seconds: float) -> None:
     now = timezone.now()
     closes = now + timedelta(seconds=seconds)
-    _sessions(count, started_at=now - timedelta(minutes=30), deadline=closes - timedelta(seconds=30), closes_at=closes)
+    sessions = _sessions(count, started_at=now - timedelta(minutes=30), deadline=closes - timedelta(seconds=30),
+                         closes_at=closes)
+    # As the starts would have: the deadline fast path, scheduled once for the closing second.
+    from candidates.queueing import _executor
+    from candidates.services import _deadline_task_schedule
+
+    _deadline_task_schedule(session_id=sessions[0].pk, closes_at=closes)
+    _executor().shutdown(wait=True)
     print(json.dumps({"closes_at": closes.isoformat()}))
 
 

@@ -83,7 +83,9 @@ def processes(procs) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default="", help="comma-separated: bare,start,autosave,cohort,results")
     args = parser.parse_args()
+    only = set(filter(None, args.only.split(","))) or {"bare", "start", "autosave", "cohort", "results"}
     sizes = ({"start": 100, "autosave": 50, "cohort": 1000, "finished": 500} if args.quick else
              {"start": 500, "autosave": 200, "cohort": 10000, "finished": 5000})
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -119,35 +121,18 @@ def main() -> None:
                 time.sleep(0.5)
         results = {"date": datetime.now(UTC).date().isoformat(), "machine": f"{os.cpu_count()} cores, "
                    f"{round(psutil.virtual_memory().total / 2**30)} GiB", "sizes": sizes, "scenarios": {}}
-        results["scenarios"]["bare view"] = locust("BareUser", 50, 50, 20, tokens, "bare")
-        results["scenarios"]["start spike"] = locust("StartUser", sizes["start"], sizes["start"], 20,
-                                                     RESULTS / "start-tokens.json", "start")
-        results["scenarios"]["steady autosave"] = locust("AutosaveUser", sizes["autosave"], 50, 30,
-                                                         RESULTS / "autosave-tokens.json", "autosave")
-        closes = json.loads(sh(PY, "bench/prepare.py", "cohort", str(sizes["cohort"]), "5"))["closes_at"]
-        closes_epoch = datetime.fromisoformat(closes).timestamp()
-        lags = {}
-        for _ in range(300):
-            time.sleep(0.5)
-            lags = json.loads(sh(PY, "bench/prepare.py", "cohort-lags", closes))
-            if lags["finished"] == lags["sessions"] and lags["report_rows"] >= lags["sessions"]:
-                break
-        # Wall clock from closing time until every session was finished, scored and its report queued
-        # (the per-session scored_at is the sweep's own clock reading, so it cannot show the spread).
-        lags["all_done_after_s"] = round(time.time() - closes_epoch, 1)
-        results["scenarios"]["cohort deadline"] = lags
-        sh(PY, "bench/prepare.py", "finished", str(sizes["finished"]))
-        token = manage("drf_create_token", "bench").split()[2]
-        started = time.perf_counter()
-        listed = requests.get(f"{URL}/api/test-sessions/?limit=50", headers={"Authorization": f"Token {token}"},
-                              timeout=60)
-        results["scenarios"]["results list"] = {
-            "sessions": sizes["finished"], "ms": round(1000 * (time.perf_counter() - started), 1),
-            "status": listed.status_code, "sql": int(listed.headers.get("X-SQL-Statements", "0"))}
-        started = time.perf_counter()
-        manage("compute_item_statistics")
-        results["scenarios"]["item statistics"] = {"responses": sizes["finished"] * 25,
-                                                   "seconds": round(time.perf_counter() - started, 2)}
+        if "bare" in only:
+            results["scenarios"]["bare view"] = locust("BareUser", 50, 50, 20, tokens, "bare")
+        if "start" in only:
+            results["scenarios"]["start spike"] = locust("StartUser", sizes["start"], sizes["start"], 20,
+                                                         RESULTS / "start-tokens.json", "start")
+        if "autosave" in only:
+            results["scenarios"]["steady autosave"] = locust("AutosaveUser", sizes["autosave"], 50, 30,
+                                                             RESULTS / "autosave-tokens.json", "autosave")
+        if "cohort" in only:
+            results["scenarios"]["cohort deadline"] = cohort(sizes["cohort"])
+        if "results" in only:
+            results["scenarios"].update(results_at_scale(sizes["finished"]))
         results["processes"] = processes(procs)
     finally:
         for proc in procs.values():
@@ -158,16 +143,55 @@ def main() -> None:
     out.write_text(json.dumps(results, indent=2))
     print(f"{'scenario':18} {'requests':>8} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>6} {'SQL':>5}")
     for scenario in ("bare view", "start spike", "steady autosave"):
-        for name, row in results["scenarios"][scenario].items():
+        for name, row in results["scenarios"].get(scenario, {}).items():
             if name == "Aggregated":
                 continue
             print(f"{name:18} {row['requests']:>8} {row['rps']:>7} {row['p50_ms']:>6.0f} {row['p95_ms']:>6.0f} "
                   f"{row['p99_ms']:>6.0f} {row['error_ratio']:>6} {row['sql_per_request'] or '-':>5}")
-    print("cohort deadline:", json.dumps(results["scenarios"]["cohort deadline"]))
-    print("results list:", json.dumps(results["scenarios"]["results list"]))
-    print("item statistics:", json.dumps(results["scenarios"]["item statistics"]))
+    for scenario in ("cohort deadline", "results list", "results csv", "item statistics"):
+        if scenario in results["scenarios"]:
+            print(f"{scenario}:", json.dumps(results["scenarios"][scenario]))
     print("processes:", json.dumps(results["processes"]))
     print(f"written to {out.relative_to(ROOT)}")
+
+
+def cohort(size: int) -> dict:
+    """Sessions closing in the same second, nobody submitting: lag from closing to finished and scored."""
+    closes = json.loads(sh(PY, "bench/prepare.py", "cohort", str(size), "5"))["closes_at"]
+    closes_epoch = datetime.fromisoformat(closes).timestamp()
+    lags = {}
+    for _ in range(600):
+        time.sleep(0.5)
+        lags = json.loads(sh(PY, "bench/prepare.py", "cohort-lags", closes))
+        if lags["finished"] == lags["sessions"] and lags["report_rows"] >= lags["sessions"]:
+            break
+    # Wall clock from closing time until every session was finished, scored and its report queued
+    # (the per-session scored_at is the sweep's own clock reading, so it cannot show the spread).
+    lags["all_done_after_s"] = round(time.time() - closes_epoch, 1)
+    return lags
+
+
+def results_at_scale(size: int) -> dict:
+    """The results list API over ``size`` finished sessions, and the item statistics of their responses."""
+    sh(PY, "bench/prepare.py", "finished", str(size))
+    token = manage("drf_create_token", "bench").split()[2]
+    headers = {"Authorization": f"Token {token}"}
+    version = requests.get(f"{URL}/api/published-versions/?limit=1", headers=headers, timeout=60).json()
+    version_id = version["results"][0]["id"]
+    out = {}
+    for name, path in (("results list", f"/api/published-versions/{version_id}/results/?limit=50"),
+                       ("results csv", f"/api/published-versions/{version_id}/results.csv")):
+        timings = []
+        for _ in range(5):
+            started = time.perf_counter()
+            reply = requests.get(f"{URL}{path}", headers=headers, timeout=120)
+            timings.append(1000 * (time.perf_counter() - started))
+        out[name] = {"sessions": size, "ms_median": round(sorted(timings)[2], 1), "status": reply.status_code,
+                     "sql": int(reply.headers.get("X-SQL-Statements", "0"))}
+    started = time.perf_counter()
+    manage("compute_item_statistics")
+    out["item statistics"] = {"responses": size * 25, "seconds": round(time.perf_counter() - started, 2)}
+    return out
 
 
 if __name__ == "__main__":

@@ -156,7 +156,7 @@ def report_email_render(*, session: TestSession, result: ScoreResult) -> tuple[s
         "status": session.get_status_display(), "band": score_band(session),
         # The session is scored and stored before this renders, so its own score is in the list.
         "percentile": percentile_rank(result.percent_score, finished_scores(version_id=session.published_version_id)),
-        "pdf_attached": True,
+        "pdf_attached": bool(report_attachments(session)),
     }
     verdict = "passed" if result.passed else "did not pass"
     subject = f"{candidate.name} {verdict} {session.published_version.title}: {result.percent_score}%"

@@ -10,6 +10,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Unit tests run tasks in-process; the end-to-end test switches this off and runs a real
 # worker and beat against the broker.
 CELERY_TASK_ALWAYS_EAGER = True
+# Rendering each report's PDF (≈ 0.4 s) inline in every test that finishes a session would slow the suite
+# several-fold; the tests of the PDF attachment turn it on, and the end-to-end test's worker keeps it on.
+REPORT_PDF_ATTACHED = env.bool("REPORT_PDF_ATTACHED", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=True)  # loopback receivers
 

@@ -78,7 +78,8 @@ def test_report_pdf_page_and_api(client, recruiter, recruiter_api, reported):
     assert client.get(f"/workspace/sessions/{reported.pk}/report.pdf").status_code == 404
 
 
-def test_report_email_has_the_pdf_attached(version, recruiter, django_capture_on_commit_callbacks):
+def test_report_email_has_the_pdf_attached(version, recruiter, django_capture_on_commit_callbacks, settings):
+    settings.REPORT_PDF_ATTACHED = True
     with django_capture_on_commit_callbacks(execute=True):
         session = finish(version, recruiter, name="Mail Able", email="mail@x.org", correct=5)
 
@@ -94,7 +95,8 @@ def test_report_email_has_the_pdf_attached(version, recruiter, django_capture_on
     assert "attached as a PDF" in html
 
 
-def test_report_attachment_spec_and_its_errors(reported):
+def test_report_attachment_spec_and_its_errors(reported, settings):
+    settings.REPORT_PDF_ATTACHED = True
     assert report_attachments(reported) == [{"kind": "session_report_pdf", "session_id": reported.pk}]
     with pytest.raises(ValueError, match="Unknown attachment kind"):
         attachment_render({"kind": "photo"})
