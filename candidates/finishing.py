@@ -18,8 +18,10 @@ from django.db.models import F
 
 from candidates.enums import InvitationStatus, SessionStatus
 from candidates.models import Invitation, Response, SessionQuestion, TestSession
+from candidates.outbox import outbox_enqueue_many
 from candidates.reports import ScoreResult
 from candidates.scoring import QuestionScore, answer_score, percent, topic_breakdown
+from candidates.webhooks import session_finished_event, webhook_endpoints_active
 from questionbank.models import Choice, Question
 
 logger = logging.getLogger(__name__)
@@ -80,8 +82,7 @@ def sessions_finish_batch(*, session_ids: list[int], now: datetime) -> list[int]
     transaction finishes them). Returns the ids this call finished. Side effects, all in this
     transaction: scores stored, invitations finished, webhook deliveries and report emails queued.
     """
-    from candidates.services import session_report_queue  # services call this module: import late
-    from candidates.webhooks import session_finished_event
+    from candidates.services import session_report_email_row  # services call this module: import late
 
     locked = list(
         TestSession.objects.select_for_update(skip_locked=True, of=("self",))
@@ -103,9 +104,12 @@ def sessions_finish_batch(*, session_ids: list[int], now: datetime) -> list[int]
     TestSession.objects.bulk_update(sessions, SCORE_FIELDS, batch_size=500)
     Invitation.objects.filter(pk__in=[s.invitation_id for s in sessions], status=InvitationStatus.STARTED).update(
         status=InvitationStatus.FINISHED)
+    endpoints = webhook_endpoints_active(organization_ids={s.organization_id for s in sessions})
     for session in sessions:
-        session_finished_event(session=session, result=results[session.pk])
-        session_report_queue(session=session, result=results[session.pk])
+        session_finished_event(session=session, result=results[session.pk],
+                               endpoints=endpoints.get(session.organization_id, []))
+    reports = [session_report_email_row(session=session) for session in sessions]
+    outbox_enqueue_many([email for email in reports if email is not None])
     return locked
 
 

@@ -192,6 +192,11 @@ class OutboxEmail(models.Model):
         default=list, blank=True,
         help_text='Rendered at send time, e.g. [{"kind": "session_report_pdf", "session_id": 42}].',
     )
+    renderer = models.CharField(
+        max_length=40, blank=True,
+        help_text="Set: subject and bodies are rendered at send time by this renderer (candidates.outbox).",
+    )
+    render_args = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=EmailStatus, default=EmailStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -31,14 +31,23 @@ class TransientEmailError(Exception):
     """Sending failed in a way worth retrying."""
 
 
+def _renderers() -> dict:
+    """Renderers of emails whose content is made at send time: name → ``f(**render_args) -> (subject, text, html)``."""
+    from candidates.reports import session_report_email  # reports read scores; imported when sending
+
+    return {"session_report": session_report_email}
+
+
 def outbox_enqueue(
-    *, dedup_key: str, to: str, subject: str, body_text: str, body_html: str = "", attachments: list | None = None
+    *, dedup_key: str, to: str, subject: str, body_text: str = "", body_html: str = "",
+    attachments: list | None = None, renderer: str = "", render_args: dict | None = None,
 ) -> OutboxEmail | None:
     """Add an email unless one with ``dedup_key`` exists; schedule its sending after commit.
 
     ``attachments`` are specs rendered at send time (``candidates.attachments``), so a large file
-    is never stored in the outbox. Returns the new row, or ``None`` when the email was already
-    enqueued (idempotent).
+    is never stored in the outbox. With ``renderer`` (a name from ``_renderers``) the subject and
+    bodies are rendered at send time from ``render_args`` and ``subject`` is a placeholder until
+    then. Returns the new row, or ``None`` when the email was already enqueued (idempotent).
     """
     from candidates.tasks import send_outbox_email  # tasks import services: break the cycle here
 
@@ -46,12 +55,26 @@ def outbox_enqueue(
         with transaction.atomic():
             email = OutboxEmail.objects.create(
                 dedup_key=dedup_key, to=to, subject=subject, body_text=body_text, body_html=body_html,
-                attachments=attachments or [],
+                attachments=attachments or [], renderer=renderer, render_args=render_args or {},
             )
     except IntegrityError:
         return None
     enqueue_on_commit(send_outbox_email, email_id=email.pk)
     return email
+
+
+def outbox_enqueue_many(emails: list[OutboxEmail]) -> None:
+    """Add many unsaved outbox rows in one statement (rows whose ``dedup_key`` exists are skipped) and
+    schedule each after commit. For batch work such as a cohort's reports; same guarantees as
+    ``outbox_enqueue``: a send of an email already sent is a no-op."""
+    from candidates.tasks import send_outbox_email  # tasks import services: break the cycle here
+
+    if not emails:
+        return
+    OutboxEmail.objects.bulk_create(emails, ignore_conflicts=True)
+    ids = OutboxEmail.objects.filter(dedup_key__in=[e.dedup_key for e in emails], status=EmailStatus.PENDING)
+    for email_id in ids.values_list("id", flat=True):
+        enqueue_on_commit(send_outbox_email, email_id=email_id)
 
 
 def _is_transient(exc: Exception) -> bool:
@@ -79,6 +102,16 @@ def outbox_send(*, email_id: int, now: datetime, final_attempt: bool = False) ->
     if claimed != 1:
         return "skipped"
     email = OutboxEmail.objects.get(pk=email_id)
+    if email.renderer and not email.body_text:
+        try:
+            email.subject, email.body_text, email.body_html = _renderers()[email.renderer](**email.render_args)
+        except Exception as exc:
+            OutboxEmail.objects.filter(pk=email_id).update(status=EmailStatus.FAILED, last_error=repr(exc)[:2000])
+            logger.exception("outbox email %s could not be rendered", email_id)
+            return "failed"
+        # Kept on the row, so the admin and a retry show exactly what was sent.
+        OutboxEmail.objects.filter(pk=email_id).update(
+            subject=email.subject[:255], body_text=email.body_text, body_html=email.body_html)
     message = EmailMultiAlternatives(subject=email.subject, body=email.body_text, to=[email.to])
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")

@@ -142,6 +142,14 @@ def report_attachments(session: TestSession) -> list[dict]:
     return [{"kind": "session_report_pdf", "session_id": session.pk}]
 
 
+def session_report_email(*, session_id: int) -> tuple[str, str, str]:
+    """``(subject, text, html)`` of a finished session's report, rendered when the outbox sends it, so
+    finishing a cohort never waits for thousands of renders. Raises ``TestSession.DoesNotExist``."""
+    session = TestSession.objects.select_related(
+        "invitation__candidate", "invitation__invited_by", "published_version").get(pk=session_id)
+    return report_email_render(session=session, result=session_score(session=session))
+
+
 def report_email_render(*, session: TestSession, result: ScoreResult) -> tuple[str, str, str]:
     """``(subject, text, html)`` of the recruiter's report: score, percentile, per topic, time used,
     link; the text says the full report is attached as a PDF (``report_attachments``)."""

@@ -27,6 +27,7 @@ from candidates.models import (
     Candidate,
     IntegrityEvent,
     Invitation,
+    OutboxEmail,
     Response,
     SessionQuestion,
     TestSession,
@@ -333,13 +334,25 @@ def session_finish(*, session_id: int, status: str, finished_at: datetime, now: 
 def session_report_queue(*, session: TestSession, result) -> None:
     """Queue the recruiter's report of a just-finished session (outbox, once per session); logs a
     warning when the invitation has no recruiter email to send it to."""
-    recruiter = session.invitation.invited_by
-    if recruiter and recruiter.email:
-        subject, text, html = report_email_render(session=session, result=result)
-        outbox_enqueue(dedup_key=f"report:session:{session.pk}", to=recruiter.email, subject=subject,
-                       body_text=text, body_html=html, attachments=report_attachments(session))
-    else:
+    email = session_report_email_row(session=session)
+    if email is None:
         logger.warning("session %s finished but its invitation has no recruiter email to report to", session.pk)
+    else:
+        outbox_enqueue(dedup_key=email.dedup_key, to=email.to, subject=email.subject, renderer=email.renderer,
+                       render_args=email.render_args, attachments=email.attachments)
+
+
+def session_report_email_row(*, session: TestSession) -> OutboxEmail | None:
+    """The unsaved outbox row of a finished session's report to the inviting recruiter (rendered when
+    sent, ``candidates.reports.session_report_email``), or ``None`` without a recruiter email."""
+    recruiter = session.invitation.invited_by
+    if not (recruiter and recruiter.email):
+        return None
+    return OutboxEmail(
+        dedup_key=f"report:session:{session.pk}", to=recruiter.email,
+        subject=f"Report: {session.invitation.candidate.name}, {session.published_version.title}",
+        renderer="session_report", render_args={"session_id": session.pk}, attachments=report_attachments(session),
+    )
 
 
 def _store_score(session: TestSession, result, now: datetime) -> None:

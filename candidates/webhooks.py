@@ -341,12 +341,22 @@ def session_finished_payload(*, session: TestSession, result) -> dict:
     }
 
 
-def session_finished_event(*, session: TestSession, result) -> list[WebhookDelivery]:
+def webhook_endpoints_active(*, organization_ids) -> dict[int, list[WebhookEndpoint]]:
+    """Active endpoints by organisation id, for many organisations in one query (batch finishing)."""
+    endpoints: dict[int, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(organization_id__in=organization_ids, is_active=True):
+        endpoints.setdefault(endpoint.organization_id, []).append(endpoint)
+    return endpoints
+
+
+def session_finished_event(*, session: TestSession, result, endpoints=None) -> list[WebhookDelivery]:
     """Record a ``session.finished`` delivery for each active endpoint of the session's organisation,
     in the caller's transaction (a rolled-back finish sends nothing), and schedule sending after
-    commit. ``result`` is the session's ``candidates.reports.ScoreResult``. Returns the deliveries
-    (none, and one query, when the organisation has no active endpoint)."""
-    endpoints = list(WebhookEndpoint.objects.filter(organization_id=session.organization_id, is_active=True))
+    commit. ``result`` is the session's ``candidates.reports.ScoreResult``; ``endpoints`` (already
+    loaded active endpoints of that organisation) saves the query. Returns the deliveries (none,
+    and at most one query, when the organisation has no active endpoint)."""
+    if endpoints is None:
+        endpoints = list(WebhookEndpoint.objects.filter(organization_id=session.organization_id, is_active=True))
     if not endpoints:
         return []
     return _record(endpoints=endpoints, event_type=SESSION_FINISHED,
