@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assessments.drawing import Shortfall, draw_form, eligible_pool
+from assessments.drawing import Shortfall, choices_order, draw_form, eligible_pool, sections_shuffle
 from assessments.models import TestTemplate
 from assessments.services import SectionData, test_template_spec
 from questionbank.enums import Difficulty, QuestionKind
@@ -195,31 +195,19 @@ def template_preview(*, template: TestTemplate, seed: int) -> list[PreviewQuesti
     rng = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
     form = draw_form(test_template_spec(template), rng)
     if template.shuffle_questions:
-        # As a session start does (candidates.services): shuffle within each section, sections in order.
-        by_section: dict[int, list] = {}
-        for item in form:
-            by_section.setdefault(item.section_index, []).append(item)
-        form = []
-        for index in sorted(by_section):
-            rng.shuffle(by_section[index])
-            form.extend(by_section[index])
+        form = sections_shuffle(form, rng)  # as a session start does
     ids = [d.question_id for d in form]
     questions = {q.pk: q for q in Question.objects.filter(pk__in=ids).only("id", "kind", "stem")}
-    choices: dict[int, list[tuple[int, str, bool]]] = {}
-    for cid, qid, text, pinned in (
-        Choice.objects.filter(question_id__in=ids).order_by("order", "id").values_list("id", "question_id", "text",
-                                                                                     "pinned")
-    ):
-        choices.setdefault(qid, []).append((cid, text, pinned))
+    choices: dict[int, list[Choice]] = {}
+    for choice in Choice.objects.filter(question_id__in=ids).order_by("order", "id").only(
+            "id", "question_id", "text", "pinned"):
+        choices.setdefault(choice.question_id, []).append(choice)
     preview = []
     for position, drawn in enumerate(form, start=1):
-        own = choices.get(drawn.question_id, [])
-        free = [c for c in own if not c[2]]
-        if template.shuffle_choices:
-            rng.shuffle(free)
+        ordered = choices_order(choices.get(drawn.question_id, []), rng if template.shuffle_choices else None)
         question = questions[drawn.question_id]
         preview.append(PreviewQuestion(
             position=position, section_title=drawn.section_title, points=drawn.points, kind=question.kind,
-            stem=question.stem, choices=[PreviewChoice(cid, text) for cid, text, _ in free + [c for c in own if c[2]]],
+            stem=question.stem, choices=[PreviewChoice(c.pk, c.text) for c in ordered],
         ))
     return preview

@@ -134,3 +134,24 @@ def draw_form(
         for r_index in range(len(section["rules"])):
             form.extend(drawn[(s_index, r_index)])
     return form
+
+
+def sections_shuffle(form: list[DrawnQuestion], rng: random.Random) -> list[DrawnQuestion]:
+    """``form`` with its questions shuffled within each section; sections keep their order."""
+    by_section: dict[int, list[DrawnQuestion]] = {}
+    for item in form:
+        by_section.setdefault(item.section_index, []).append(item)
+    shuffled: list[DrawnQuestion] = []
+    for index in sorted(by_section):
+        rng.shuffle(by_section[index])
+        shuffled.extend(by_section[index])
+    return shuffled
+
+
+def choices_order(choices: list, rng: random.Random | None) -> list:
+    """``choices`` (objects with ``pinned``, in their stored order) with the free ones shuffled by
+    ``rng`` (none: kept) and the pinned ones ("All of the above") last, in their own order."""
+    free = [c for c in choices if not c.pinned]
+    if rng:
+        rng.shuffle(free)
+    return free + [c for c in choices if c.pinned]

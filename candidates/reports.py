@@ -8,8 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from candidates.models import Invitation, OutboxEmail, Response, SessionQuestion, TestSession
-from candidates.scoring import QuestionScore, percent, score_question, topic_breakdown
-from questionbank.enums import QuestionKind
+from candidates.scoring import QuestionScore, answer_score, percent, topic_breakdown
 
 
 @dataclass(frozen=True)
@@ -56,24 +55,17 @@ def session_score(*, session: TestSession, key_overrides: dict[int, set[int]] | 
         by_id = {c.pk: c for c in question.choices.all()}
         keys = (key_overrides or {}).get(question.pk) or {c.pk for c in by_id.values() if c.is_key}
         selected, text, rating = answers.get(question.pk, ([], "", None))
-        if question.kind == QuestionKind.FREE_TEXT:
-            # Graded on the anchored 0–3 scale: points × rating / 3; ungraded answers score 0 for now.
-            provisional |= bool(text.strip()) and rating is None
-            points = (sq.points * rating / 3).quantize(Decimal("0.01")) if rating is not None else Decimal("0.00")
-            answered, correct = bool(text.strip()), rating == 3
-        else:
-            points = score_question(
-                kind=question.kind, points=sq.points, keys=keys, selected=set(selected), n_choices=len(by_id),
-                partial_credit=version.partial_credit, negative_marking=version.negative_marking,
-            )
-            answered, correct = bool(selected), bool(selected) and set(selected) == keys
+        outcome = answer_score(kind=question.kind, points=sq.points, keys=keys, n_choices=len(by_id),
+                               selected=selected, text=text, rating=rating, partial_credit=version.partial_credit,
+                               negative_marking=version.negative_marking)
+        provisional |= outcome.ungraded
         scored.append(ScoredQuestion(
             session_question=sq, text=text, rating=rating,
             choices=[by_id[cid] for cid in sq.choice_order if cid in by_id],
             selected=selected,
             score=QuestionScore(
                 question_id=question.pk, topic_slug=question.topic.slug, topic_name=question.topic.name,
-                points=sq.points, score=points, correct=correct, answered=answered,
+                points=sq.points, score=outcome.score, correct=outcome.correct, answered=outcome.answered,
             ),
         ))
     raw = sum((s.score.score for s in scored), Decimal("0.00"))

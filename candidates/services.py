@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 
-from assessments.drawing import draw_form
+from assessments.drawing import choices_order, draw_form, sections_shuffle
 from assessments.models import PublishedVersion
 from candidates.enums import InvitationStatus, SessionStatus
 from candidates.errors import InvitationUnavailable, SessionClosed, StaleResponse, TooManyEvents
@@ -110,15 +110,6 @@ def invitation_revoke(*, invitation: Invitation, revoked_by=None, now: datetime 
 
 # --- Sessions ------------------------------------------------------------------------------
 
-def _choice_order(choices: list[Choice], rng: random.Random | None) -> list[int]:
-    """Shuffle the free choices; pinned ones keep their place at the end in their own order."""
-    free = [c.pk for c in choices if not c.pinned]
-    pinned = [c.pk for c in choices if c.pinned]
-    if rng:
-        rng.shuffle(free)
-    return free + pinned
-
-
 def session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSession, bool]:
     """Start the invitation's session, or return the existing one (resume).
 
@@ -150,14 +141,7 @@ def _session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSessio
     topic_ids = {rule["topic_id"] for section in version.spec["sections"] for rule in section["rules"]}
     form = draw_form(version.spec, rng, exposure=exposure_for_topics(topic_ids) if topic_ids else None)
     if version.shuffle_questions:
-        # Shuffle within each section so sections stay in their order.
-        by_section: dict[int, list] = {}
-        for item in form:
-            by_section.setdefault(item.section_index, []).append(item)
-        form = []
-        for index in sorted(by_section):
-            rng.shuffle(by_section[index])
-            form.extend(by_section[index])
+        form = sections_shuffle(form, rng)
     choices: dict[int, list[Choice]] = {}
     for choice in Choice.objects.filter(question_id__in=[d.question_id for d in form]).order_by("order", "id"):
         choices.setdefault(choice.question_id, []).append(choice)
@@ -169,7 +153,8 @@ def _session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSessio
     SessionQuestion.objects.bulk_create(
         SessionQuestion(
             session=session, question_id=d.question_id, position=i, section_title=d.section_title, points=d.points,
-            choice_order=_choice_order(choices.get(d.question_id, []), rng if version.shuffle_choices else None),
+            choice_order=[c.pk for c in choices_order(choices.get(d.question_id, []),
+                                                      rng if version.shuffle_choices else None)],
         )
         for i, d in enumerate(form, start=1)
     )
