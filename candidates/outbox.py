@@ -65,16 +65,17 @@ def outbox_enqueue(
 
 def outbox_enqueue_many(emails: list[OutboxEmail]) -> None:
     """Add many unsaved outbox rows in one statement (rows whose ``dedup_key`` exists are skipped) and
-    schedule each after commit. For batch work such as a cohort's reports; same guarantees as
-    ``outbox_enqueue``: a send of an email already sent is a no-op."""
-    from candidates.tasks import send_outbox_email  # tasks import services: break the cycle here
+    schedule them, in one task, after commit. For batch work such as a cohort's reports; same
+    guarantees as ``outbox_enqueue``: a send of an email already sent is a no-op, and the outbox
+    sweep sends what a lost task left pending."""
+    from candidates.tasks import send_outbox_emails  # tasks import services: break the cycle here
 
     if not emails:
         return
     OutboxEmail.objects.bulk_create(emails, ignore_conflicts=True)
     ids = OutboxEmail.objects.filter(dedup_key__in=[e.dedup_key for e in emails], status=EmailStatus.PENDING)
-    for email_id in ids.values_list("id", flat=True):
-        enqueue_on_commit(send_outbox_email, email_id=email_id)
+    # One message for the lot: thousands of publishes would compete with the finishing for the CPU.
+    enqueue_on_commit(send_outbox_emails, email_ids=list(ids.values_list("id", flat=True)))
 
 
 def _is_transient(exc: Exception) -> bool:

@@ -46,6 +46,19 @@ def send_outbox_email(self, *, email_id: int) -> str:
     return outbox_send(email_id=email_id, now=timezone.now(), final_attempt=self.request.retries >= self.max_retries)
 
 
+@shared_task(name="candidates.send_outbox_emails")
+def send_outbox_emails(*, email_ids: list[int]) -> int:
+    """Send many outbox emails (a cohort's reports) from one message; an email that fails transiently
+    is handed to ``send_outbox_email`` and its backoff. Returns how many were sent."""
+    sent = 0
+    for email_id in email_ids:
+        try:
+            sent += outbox_send(email_id=email_id, now=timezone.now()) == "sent"
+        except TransientEmailError:
+            send_outbox_email.apply_async(kwargs={"email_id": email_id}, countdown=5)
+    return sent
+
+
 @shared_task(name="candidates.send_pending_emails")
 def send_pending_emails() -> int:
     """Beat task: re-enqueue emails left pending for over a minute (lost enqueue, exhausted retries)."""

@@ -215,6 +215,7 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", de
 CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("outbound", routing_key="outbound"))
 CELERY_TASK_ROUTES = {
     "candidates.send_outbox_email": {"queue": "outbound"},
+    "candidates.send_outbox_emails": {"queue": "outbound"},
     "candidates.deliver_webhook": {"queue": "outbound"},
 }
 # The recruiter's report email carries the candidate report as a PDF (about 0.4 s of CPU each).
