@@ -127,6 +127,12 @@ def finished(count: int) -> None:
         passed=False, scored_at=now)
 
 
+def reset() -> None:
+    """Between scenarios: no sessions, invitations' sessions or emails left from the one before."""
+    TestSession.objects.all().delete()
+    OutboxEmail.objects.all().delete()
+
+
 def cohort_lags(since: str) -> None:
     closes = datetime.fromisoformat(since)
     rows = TestSession.objects.filter(closes_at=closes)
@@ -142,4 +148,5 @@ def cohort_lags(since: str) -> None:
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     {"invitations": lambda: invitations(int(args[0]), args[1]), "cohort": lambda: cohort(int(args[0]), float(args[1])),
-     "finished": lambda: finished(int(args[0])), "cohort-lags": lambda: cohort_lags(args[0])}[command]()
+     "finished": lambda: finished(int(args[0])), "cohort-lags": lambda: cohort_lags(args[0]),
+     "reset": reset}[command]()

@@ -139,7 +139,10 @@ def main() -> None:
         for proc in procs.values():
             proc.terminate()
         for proc in procs.values():
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # a worker still busy with a cohort's report PDFs
     out = RESULTS / f"{datetime.now(UTC).date().isoformat()}{'-quick' if args.quick else ''}.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"{'scenario':18} {'requests':>8} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>6} {'SQL':>5}")
@@ -180,6 +183,7 @@ def cohort(size: int) -> dict:
 
 def results_at_scale(size: int) -> dict:
     """The results list API over ``size`` finished sessions, and the item statistics of their responses."""
+    sh(PY, "bench/prepare.py", "reset")
     sh(PY, "bench/prepare.py", "finished", str(size))
     token = manage("drf_create_token", "bench").split()[2]
     headers = {"Authorization": f"Token {token}"}

@@ -10,9 +10,6 @@ import io
 from collections.abc import Sequence
 from decimal import Decimal
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 BAR = "#1d4ed8"
 MARK = "#b45309"
 MUTED = "#9aa5b1"
@@ -20,8 +17,18 @@ TEXT = "#1f2933"
 BIN_WIDTH = 10  # percent points per bar of the distribution
 
 
-def _png(figure: Figure) -> bytes:
+def _figure(**kwargs):
+    """A new matplotlib ``Figure``. matplotlib is imported here, on the first chart, so web processes
+    that never draw one do not carry it (about 0.5 s and tens of MB)."""
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
+def _png(figure) -> bytes:
     """Render ``figure`` to PNG bytes and release it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(figure)
     out = io.BytesIO()
     try:
@@ -43,7 +50,7 @@ def topic_bars_png(breakdown: Sequence[dict]) -> bytes:
     string or number). An empty breakdown gives a small "no topics" image rather than an error.
     """
     rows = list(breakdown)
-    figure = Figure(figsize=(6.4, 0.5 + 0.45 * max(len(rows), 1)), layout="constrained")
+    figure = _figure(figsize=(6.4, 0.5 + 0.45 * max(len(rows), 1)), layout="constrained")
     axes = figure.add_subplot()
     if not rows:
         axes.text(0.5, 0.5, "No topics", ha="center", va="center", color=TEXT)
@@ -85,7 +92,7 @@ def score_distribution_png(scores: Sequence[float | Decimal], marked: float | De
     the band holding ``marked`` (this candidate's percent score) highlighted and a line at the
     score itself."""
     bins = distribution_bins(scores, marked)
-    figure = Figure(figsize=(6.4, 2.8), layout="constrained")
+    figure = _figure(figsize=(6.4, 2.8), layout="constrained")
     axes = figure.add_subplot()
     axes.bar([b["low"] for b in bins], [b["count"] for b in bins], width=BIN_WIDTH * 0.92, align="edge",
              color=[MARK if b["marked"] else MUTED for b in bins])

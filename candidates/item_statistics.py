@@ -13,7 +13,7 @@ chosen by < 5% · ``distractor_attracts_strong`` a distractor with a positive po
 window of sessions rose by ≥ 0.25 over the window before it while correct answers got ≥ 30% faster.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -103,21 +103,32 @@ def _load(session_filter: dict) -> tuple[dict[int, SessionRecord], dict[int, lis
         for question_id, took in answer_seconds(sessions[session_id]["started_at"], rows).items()
     }
 
+    # Per question once, not per observation: at 100,000 responses these loops are the cost.
+    keys_of = {qid: {c.pk for c in rows if c.is_key} for qid, rows in choices.items()}
     records: dict[int, SessionRecord] = {}
     for session_id, question_id, position, points, kind in items:
         session = sessions[session_id]
         version = versions[session["published_version_id"]]
-        selected = answers.get((session_id, question_id), ([], None))[0]
-        keys = {c.pk for c in choices[question_id] if c.is_key}
-        mark = score_question(kind=kind, points=points, keys=keys, selected=set(selected),
-                              n_choices=len(choices[question_id]), partial_credit=version["partial_credit"],
-                              negative_marking=version["negative_marking"])
-        record = records.setdefault(session_id, SessionRecord(session["published_version_id"], session["started_at"]))
+        record = records.get(session_id)
+        if record is None:
+            record = records[session_id] = SessionRecord(session["published_version_id"], session["started_at"])
+        answer = answers.get((session_id, question_id))
+        if answer is None:  # unanswered: scores 0, nothing chosen, no time
+            record.observations.append(Observation(
+                session_id=session_id, question_id=question_id, started_at=session["started_at"], position=position,
+                mark=0.0, fraction=0.0, selected=[], seconds=None, correct=False, fast=False))
+            continue
+        selected = answer[0]
+        keys = keys_of.get(question_id, set())
+        chosen = set(selected)
+        mark = float(score_question(kind=kind, points=points, keys=keys, selected=chosen,
+                                    n_choices=len(choices[question_id]), partial_credit=version["partial_credit"],
+                                    negative_marking=version["negative_marking"]))
         took = seconds.get((session_id, question_id))
         record.observations.append(Observation(
             session_id=session_id, question_id=question_id, started_at=session["started_at"], position=position,
-            mark=float(mark), fraction=float(mark / points) if points else 0.0, selected=selected, seconds=took,
-            correct=bool(selected) and set(selected) == keys,
+            mark=mark, fraction=mark / float(points) if points else 0.0, selected=selected, seconds=took,
+            correct=bool(chosen) and chosen == keys,
             fast=took is not None and took < version["fast_answer_threshold"],
         ))
     for record in records.values():
@@ -171,6 +182,7 @@ def _item_stats(observations: list[Observation], choices: list[Choice], exposure
     rests = [o.rest for o in observations]
     facility, sd = facility_index(fractions), mean_sd(fractions)[1]
     correct = [o for o in observations if o.correct]
+    picks = Counter(cid for o in observations for cid in o.selected)
     return {
         "sample_size": len(observations),
         "exposure": exposure,
@@ -179,10 +191,10 @@ def _item_stats(observations: list[Observation], choices: list[Choice], exposure
         "discrimination": discrimination_index(marks, rests),
         "discriminative_efficiency": discriminative_efficiency(marks, rests),
         "choices": [
-            {"id": c.pk, "text": c.text[:200], "is_key": c.is_key,
-             "share": sum(1 for o in observations if c.pk in o.selected) / len(observations),
-             "point_biserial": point_biserial([c.pk in o.selected for o in observations], rests)}
-            for c in choices
+            {"id": cid, "text": c.text[:200], "is_key": c.is_key,
+             "share": picks[cid] / len(observations),
+             "point_biserial": point_biserial([cid in o.selected for o in observations], rests)}
+            for c, cid in ((c, c.pk) for c in choices)
         ],
         "median_seconds": median_or_none([o.seconds for o in observations if o.seconds is not None]),
         "fast_correct_share": sum(1 for o in correct if o.fast) / len(correct) if correct else None,
