@@ -14,7 +14,7 @@ import threading
 from collections import defaultdict
 from pathlib import Path
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, constant_throughput, events, task
 
 random.seed(int(os.environ.get("BENCH_SEED", "42")))
 TOKENS = json.loads(Path(os.environ["BENCH_TOKENS"]).read_text()) if os.environ.get("BENCH_TOKENS") else []
@@ -79,3 +79,10 @@ class AutosaveUser(HttpUser):
         choice = random.choice(question["choices"])["id"]
         self.client.put(f"/api/candidate/session/responses/{question['id']}/", json={"selected": [choice],
                         "seq": self.seq}, name="autosave")
+
+
+class PacedAutosaveUser(AutosaveUser):
+    """One save per second per user, whatever the replies take (Locust's ``constant_throughput``):
+    with N users the offered rate is N saves/s, the closest Locust comes to an open-loop load."""
+
+    wait_time = constant_throughput(1.0)

@@ -84,9 +84,9 @@ def processes(procs) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="", help="comma-separated: bare,start,autosave,cohort,results")
+    parser.add_argument("--only", default="", help="comma-separated: bare,start,autosave,ceiling,cohort,results")
     args = parser.parse_args()
-    only = set(filter(None, args.only.split(","))) or {"bare", "start", "autosave", "cohort", "results"}
+    only = set(filter(None, args.only.split(","))) or {"bare", "start", "autosave", "ceiling", "cohort", "results"}
     sizes = ({"start": 100, "autosave": 50, "cohort": 1000, "finished": 500} if args.quick else
              {"start": 500, "autosave": 200, "cohort": 10000, "finished": 5000})
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -130,6 +130,9 @@ def main() -> None:
         if "autosave" in only:
             results["scenarios"]["steady autosave"] = locust("AutosaveUser", sizes["autosave"], 50, 30,
                                                              RESULTS / "autosave-tokens.json", "autosave")
+        if "ceiling" in only:
+            results["scenarios"]["autosave ceiling"] = autosave_ceiling(
+                results["scenarios"].get("bare view", {}).get("bare view", {}).get("rps"))
         if "cohort" in only:
             results["scenarios"]["cohort deadline"] = cohort(sizes["cohort"])
         if "results" in only:
@@ -144,6 +147,11 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()  # a worker still busy with a cohort's report PDFs
     out = RESULTS / f"{datetime.now(UTC).date().isoformat()}{'-quick' if args.quick else ''}.json"
+    if args.only and out.exists():
+        # A partial run adds its scenarios to the day's record instead of replacing it.
+        earlier = json.loads(out.read_text())
+        results["scenarios"] = {**earlier.get("scenarios", {}), **results["scenarios"]}
+        results["processes_earlier_run"] = earlier.get("processes")
     out.write_text(json.dumps(results, indent=2))
     print(f"{'scenario':18} {'requests':>8} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>6} {'SQL':>5}")
     for scenario in ("bare view", "start spike", "steady autosave"):
@@ -152,11 +160,27 @@ def main() -> None:
                 continue
             print(f"{name:18} {row['requests']:>8} {row['rps']:>7} {row['p50_ms']:>6.0f} {row['p95_ms']:>6.0f} "
                   f"{row['p99_ms']:>6.0f} {row['error_ratio']:>6} {row['sql_per_request'] or '-':>5}")
-    for scenario in ("cohort deadline", "results list", "results csv", "item statistics"):
+    for scenario in ("autosave ceiling", "cohort deadline", "results list", "results csv", "item statistics"):
         if scenario in results["scenarios"]:
             print(f"{scenario}:", json.dumps(results["scenarios"][scenario]))
     print("processes:", json.dumps(results["processes"]))
     print(f"written to {out.relative_to(ROOT)}")
+
+
+def autosave_ceiling(bare_rps: float | None, steps=(10, 20, 40, 60, 80, 120, 160)) -> dict:
+    """Offered autosave rates (saves/s, one paced user each) in rising steps of 20 s; the ceiling is the
+    highest rate served in full with p99 < 100 ms. Stops at the first step that misses."""
+    rows, ceiling = [], 0
+    for rate in steps:
+        row = locust("PacedAutosaveUser", rate, rate, 20, RESULTS / "autosave-tokens.json", f"ceiling-{rate}")
+        save = row.get("autosave", {})
+        ok = bool(save) and save["p99_ms"] < 100 and save["error_ratio"] == 0 and save["rps"] >= 0.8 * rate
+        rows.append({"offered": rate, **save, "held": ok})
+        if not ok:
+            break
+        ceiling = rate
+    return {"steps": rows, "ceiling_saves_per_s": ceiling, "bare_view_rps": bare_rps,
+            "ratio_to_bare": round(ceiling / bare_rps, 3) if bare_rps and ceiling else None}
 
 
 def cohort(size: int) -> dict:
