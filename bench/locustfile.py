@@ -11,6 +11,7 @@ import json
 import os
 import random
 import threading
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -68,14 +69,14 @@ class AutosaveUser(HttpUser):
         self.client.headers["Authorization"] = f"Invitation {take_token()}"
         reply = self.client.post("/api/candidate/session/start/", name="start")
         self.questions = reply.json().get("questions", []) if reply.ok else []
-        self.seq = 0
+        self.seq = 0  # raised to the clock in milliseconds on each save, as the page does
 
     @task
     def answer(self):
         if not self.questions:
             return
         question = random.choice(self.questions)
-        self.seq += 1
+        self.seq = max(self.seq + 1, int(time.time() * 1000))
         choice = random.choice(question["choices"])["id"]
         self.client.put(f"/api/candidate/session/responses/{question['id']}/", json={"selected": [choice],
                         "seq": self.seq}, name="autosave")

@@ -9,6 +9,7 @@ permanent ones (5xx) mark it failed.
 import logging
 import smtplib
 from datetime import datetime, timedelta
+from email.mime.base import MIMEBase
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -124,7 +125,13 @@ def outbox_send(*, email_id: int, now: datetime, final_attempt: bool = False) ->
         message.attach_alternative(email.body_html, "text/html")
     try:
         for spec in email.attachments:
-            message.attach(*attachment_render(spec))
+            part = attachment_render(spec)
+            if isinstance(part, MIMEBase):
+                # An inline image the HTML refers to by Content-ID: the parts must be "related".
+                message.mixed_subtype = "related"
+                message.attach(part)
+            else:
+                message.attach(*part)
         message.send()
     except Exception as exc:
         transient = _is_transient(exc) and not final_attempt

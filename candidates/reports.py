@@ -127,11 +127,12 @@ def invitation_email_render(*, invitation: Invitation, link: str) -> tuple[str, 
 
 def report_attachments(session: TestSession) -> list[dict]:
     """Attachment specs of the recruiter's report email (rendered at send time by
-    ``candidates.attachments.attachment_render``): the candidate report PDF, unless the
-    ``REPORT_PDF_ATTACHED`` setting turns it off."""
+    ``candidates.attachments.attachment_render``): the candidate report PDF and the per-topic chart
+    shown inline, unless the ``REPORT_PDF_ATTACHED`` setting turns them off."""
     if not settings.REPORT_PDF_ATTACHED:
         return []
-    return [{"kind": "session_report_pdf", "session_id": session.pk}]
+    return [{"kind": "session_report_pdf", "session_id": session.pk},
+            {"kind": "session_topic_chart", "session_id": session.pk, "cid": f"topics-{session.pk}"}]
 
 
 def session_report_email(*, session_id: int) -> tuple[str, str, str]:
@@ -157,6 +158,7 @@ def report_email_render(*, session: TestSession, result: ScoreResult) -> tuple[s
         # The session is scored and stored before this renders, so its own score is in the list.
         "percentile": percentile_rank(result.percent_score, finished_scores(version_id=session.published_version_id)),
         "pdf_attached": bool(report_attachments(session)),
+        "chart_cid": next((a["cid"] for a in report_attachments(session) if a["kind"] == "session_topic_chart"), None),
     }
     verdict = "passed" if result.passed else "did not pass"
     subject = f"{candidate.name} {verdict} {session.published_version.title}: {result.percent_score}%"

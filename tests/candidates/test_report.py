@@ -86,18 +86,25 @@ def test_report_email_has_the_pdf_attached(version, recruiter, django_capture_on
     reports = [m for m in mail.outbox if m.to == [recruiter.email] and "Mail Able" in m.subject]
     assert len(reports) == 1
     message = reports[0]
-    (filename, content, mimetype), = message.attachments
+    pdf, chart = message.attachments
+    filename, content, mimetype = pdf
     assert (filename, mimetype) == (f"report-{session.pk}-mail-able.pdf", "application/pdf")
     assert content.startswith(b"%PDF")
+    assert chart["Content-ID"] == f"<topics-{session.pk}>"
+    assert chart.get_payload(decode=True).startswith(b"\x89PNG")
+    assert message.message().get_content_type() == "multipart/related"
     assert "attached as a PDF" in message.body
     assert "Percentile: 50.0" in message.body
     html, _ = message.alternatives[0]
     assert "attached as a PDF" in html
+    assert f'src="cid:topics-{session.pk}"' in html
 
 
 def test_report_attachment_spec_and_its_errors(reported, settings):
     settings.REPORT_PDF_ATTACHED = True
-    assert report_attachments(reported) == [{"kind": "session_report_pdf", "session_id": reported.pk}]
+    assert report_attachments(reported) == [
+        {"kind": "session_report_pdf", "session_id": reported.pk},
+        {"kind": "session_topic_chart", "session_id": reported.pk, "cid": f"topics-{reported.pk}"}]
     with pytest.raises(ValueError, match="Unknown attachment kind"):
         attachment_render({"kind": "photo"})
     with pytest.raises(ValueError, match="No test session"):
