@@ -18,7 +18,8 @@ class Command(BaseCommand):
             raise CommandError(f"Demo set-up failed (is the seed bank loaded?): {exc}") from exc
         site = settings.SITE_URL
         self.stdout.write(self.style.SUCCESS("\nAssay demo is ready."))
-        self.stdout.write(f"  Admin:          {site}/admin/   (user {demo.username!r}, password {demo.password!r})")
+        self.stdout.write(f"  Workspace:      {site}/workspace/   (user {demo.username!r}, password {demo.password!r})")
+        self.stdout.write(f"  Admin:          {site}/admin/   (the same user)")
         self.stdout.write(f"  API docs:       {site}/api/docs/")
         self.stdout.write(f"  Test:           {demo.version} ({demo.version.question_count} questions, "
                           f"{demo.version.time_limit // 60} minutes)")
