@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import xlsxwriter
+from django.http import HttpResponse, StreamingHttpResponse
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # (header, row key, kind) — kind picks the XLSX cell type and format.
 EXPORT_COLUMNS = [
@@ -114,3 +117,18 @@ def _naive_utc(value: datetime) -> datetime:
 def export_filename(version, extension: str) -> str:
     """``results-<version id>-v<number>.<extension>``: ASCII only, safe in a Content-Disposition."""
     return f"results-{version.pk}-v{version.number}.{extension}"
+
+
+def results_csv_response(version, rows: Iterable[dict]) -> StreamingHttpResponse:
+    """The download of ``rows`` (``result_rows_all``) as CSV, streamed row by row; served by the
+    workspace page and the API alike."""
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(version, "csv")}"'
+    return response
+
+
+def results_xlsx_response(version, rows: Iterable[dict]) -> HttpResponse:
+    """The download of ``rows`` (``result_rows_all``) as an XLSX workbook (sheet ``v<number>``)."""
+    response = HttpResponse(xlsx_bytes(rows, title=f"v{version.number}"), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(version, "xlsx")}"'
+    return response

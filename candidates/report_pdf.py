@@ -2,6 +2,7 @@
 
 import io
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 from xhtml2pdf import pisa
@@ -34,3 +35,10 @@ def report_filename(session: TestSession) -> str:
     """``report-<session id>-<candidate name slug>.pdf``: ASCII only, safe in a Content-Disposition."""
     name = slugify(session.invitation.candidate.name)[:60] or "candidate"
     return f"report-{session.pk}-{name}.pdf"
+
+
+def session_report_pdf_response(session: TestSession) -> HttpResponse:
+    """The report PDF of ``session`` as a download; served by the workspace page and the API alike."""
+    response = HttpResponse(session_report_pdf(session), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report_filename(session)}"'
+    return response

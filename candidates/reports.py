@@ -151,14 +151,15 @@ def report_email_render(*, session: TestSession, result: ScoreResult) -> tuple[s
     from candidates.percentiles import percentile_rank
     from candidates.results import finished_scores  # results read reports: import late
 
+    attachments = report_attachments(session)
     context = {
         "session": session, "candidate": candidate, "version": session.published_version, "result": result,
         "time_used": format_seconds(session_time_used(session)), "url": result_url(session),
         "status": session.get_status_display(), "band": score_band(session),
         # The session is scored and stored before this renders, so its own score is in the list.
         "percentile": percentile_rank(result.percent_score, finished_scores(version_id=session.published_version_id)),
-        "pdf_attached": bool(report_attachments(session)),
-        "chart_cid": next((a["cid"] for a in report_attachments(session) if a["kind"] == "session_topic_chart"), None),
+        "pdf_attached": any(a["kind"] == "session_report_pdf" for a in attachments),
+        "chart_cid": next((a["cid"] for a in attachments if a["kind"] == "session_topic_chart"), None),
     }
     verdict = "passed" if result.passed else "did not pass"
     subject = f"{candidate.name} {verdict} {session.published_version.title}: {result.percent_score}%"

@@ -37,27 +37,27 @@ def browser():
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844})  # a phone-width screen
+def _csp_checked(browser, viewport: dict):
+    """A browser context that fails the test if any page logs a Content Security Policy violation."""
+    ctx = browser.new_context(viewport=viewport)
     errors: list[str] = []
     ctx.on("page", lambda page: page.on(
         "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None))
     yield ctx
     ctx.close()
     assert [e for e in errors if "Content Security Policy" in e] == []
+
+
+@pytest.fixture
+def context(browser):
+    """A phone-width browser context (the candidate's pages); fails on CSP violations."""
+    yield from _csp_checked(browser, {"width": 390, "height": 844})
 
 
 @pytest.fixture
 def desktop(browser):
     """A laptop-width browser context for the recruiter's workspace; fails on CSP violations."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    ctx.on("page", lambda page: page.on(
-        "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None))
-    yield ctx
-    ctx.close()
-    assert [e for e in errors if "Content Security Policy" in e] == []
+    yield from _csp_checked(browser, {"width": 1280, "height": 900})
 
 
 def login(page, base_url: str, user, password: str = "pw-for-tests-123") -> None:  # noqa: S107 - the factories' password

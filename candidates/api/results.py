@@ -9,7 +9,6 @@ naming the parameter.
 
 import json
 
-from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -22,8 +21,8 @@ from assessments.api.permissions import IsRecruiter
 from assessments.models import PublishedVersion
 from assessments.selectors import published_version_get
 from candidates.enums import SessionStatus
-from candidates.exports import csv_lines, export_filename, xlsx_bytes
-from candidates.report_pdf import report_filename, session_report_pdf
+from candidates.exports import XLSX, results_csv_response, results_xlsx_response
+from candidates.report_pdf import session_report_pdf_response
 from candidates.results import (
     COLUMNS,
     OUTCOME_FILTERS,
@@ -39,8 +38,6 @@ from candidates.results import (
 from candidates.selectors import session_get_for_recruiter
 from candidates.services import sessions_sweep
 from config.pagination import BoundedLimitOffsetPagination
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 QUERY_PARAMETERS = [
     OpenApiParameter("status", str, enum=list(STATUS_FILTERS), description="Test session status; "
@@ -134,10 +131,7 @@ class VersionResultsCsvApi(APIView):
                    summary="Results of a published version as CSV (every matching row, streamed)")
     def get(self, request, version_id: int):
         version, query = _version_and_query(request, version_id)
-        response = StreamingHttpResponse(csv_lines(result_rows_all(version=version, query=query)),
-                                         content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{export_filename(version, "csv")}"'
-        return response
+        return results_csv_response(version, result_rows_all(version=version, query=query))
 
 
 class VersionResultsXlsxApi(APIView):
@@ -149,10 +143,7 @@ class VersionResultsXlsxApi(APIView):
                    summary="Results of a published version as an Excel workbook (every matching row)")
     def get(self, request, version_id: int):
         version, query = _version_and_query(request, version_id)
-        response = HttpResponse(xlsx_bytes(result_rows_all(version=version, query=query),
-                                           title=f"v{version.number}"), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{export_filename(version, "xlsx")}"'
-        return response
+        return results_xlsx_response(version, result_rows_all(version=version, query=query))
 
 
 class SessionReportPdfApi(APIView):
@@ -163,10 +154,8 @@ class SessionReportPdfApi(APIView):
                    summary="The candidate report of a test session (PDF)")
     def get(self, request, session_id: int):
         sessions_sweep(now=timezone.now(), organization_id=request.organization.pk)
-        session = session_get_for_recruiter(organization=request.organization, session_id=session_id)
-        response = HttpResponse(session_report_pdf(session), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{report_filename(session)}"'
-        return response
+        return session_report_pdf_response(
+            session_get_for_recruiter(organization=request.organization, session_id=session_id))
 
 
 urlpatterns = [

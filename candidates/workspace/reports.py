@@ -1,7 +1,6 @@
 """Workspace pages: the candidate report of one test session (``/results/<id>/``, the address the
 report emails link to, routed from ``candidates.urls``) and its PDF."""
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -10,7 +9,7 @@ from django.views.decorators.http import require_GET
 from assessments.workspace.access import recruiter_required
 from candidates.charts import report_charts
 from candidates.models import TestSession
-from candidates.report_pdf import report_filename, session_report_pdf
+from candidates.report_pdf import session_report_pdf_response
 from candidates.reports import format_seconds
 from candidates.results import session_report
 from candidates.selectors import session_get_for_recruiter
@@ -42,10 +41,7 @@ def recruiter_session_result(request, session_id: int):
 @require_GET
 def report_pdf(request, session_id: int):
     """The candidate report as a PDF download (``candidates.report_pdf``)."""
-    session = _session(request, session_id)
-    response = HttpResponse(session_report_pdf(session), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{report_filename(session)}"'
-    return response
+    return session_report_pdf_response(_session(request, session_id))
 
 
 urlpatterns = [

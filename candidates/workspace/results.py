@@ -7,7 +7,7 @@ Filtering, sorting, searching and paging are plain GET parameters (``status``, `
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from assessments.models import PublishedVersion
 from assessments.selectors import published_version_get
 from assessments.workspace.access import recruiter_required
-from candidates.exports import csv_lines, export_filename, xlsx_bytes
+from candidates.exports import results_csv_response, results_xlsx_response
 from candidates.reports import format_seconds
 from candidates.results import (
     COLUMNS,
@@ -34,7 +34,6 @@ from candidates.services import sessions_sweep
 
 PAGE_SIZE = 50
 NUMERIC = {"raw_score", "percent", "percentile", "time_used", "signals", "client_changes"}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _version(request, version_id: int) -> PublishedVersion:
@@ -94,10 +93,7 @@ def results_csv(request, version_id: int):
         query = results_query_parse(request.GET)
     except ResultsQueryError as exc:
         return HttpResponseBadRequest(str(exc.errors), content_type="text/plain")
-    response = StreamingHttpResponse(csv_lines(result_rows_all(version=version, query=query)),
-                                     content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(version, "csv")}"'
-    return response
+    return results_csv_response(version, result_rows_all(version=version, query=query))
 
 
 @recruiter_required
@@ -109,10 +105,7 @@ def results_xlsx(request, version_id: int):
         query = results_query_parse(request.GET)
     except ResultsQueryError as exc:
         return HttpResponseBadRequest(str(exc.errors), content_type="text/plain")
-    response = HttpResponse(xlsx_bytes(result_rows_all(version=version, query=query), title=f"v{version.number}"),
-                            content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(version, "xlsx")}"'
-    return response
+    return results_xlsx_response(version, result_rows_all(version=version, query=query))
 
 
 urlpatterns = [
