@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 
@@ -36,10 +36,11 @@ from candidates.models import (
 from candidates.outbox import outbox_enqueue
 from candidates.queueing import enqueue_on_commit
 from candidates.reports import invitation_email_render, report_attachments, report_email_render, session_score
+from candidates.rows import Columns, table
 from candidates.tokens import invitation_token_new
 from candidates.webhooks import session_finished_event
 from questionbank.enums import QuestionKind
-from questionbank.models import Choice
+from questionbank.models import Choice, Question
 from questionbank.services import questions_mark_in_use
 
 logger = logging.getLogger(__name__)
@@ -236,18 +237,12 @@ def response_save(
         session_expire_if_due(session=session, now=now)
         raise SessionClosed("Time is up: this answer was not saved.")
     with transaction.atomic():
-        # One statement: the question's frozen choices, and a lock on the session row (PostgreSQL) that
-        # orders this save against a concurrent submit or finish.
-        item = (
-            SessionQuestion.objects.select_for_update(of=("session",)).select_related("session", "question")
-            .only("choice_order", "question__kind", "session__status")
-            .filter(session_id=session.pk, question_id=question_id).first()
-        )
+        item = _save_target(session_id=session.pk, question_id=question_id)
         if item is None:
             if TestSession.objects.filter(pk=session.pk).exclude(status=SessionStatus.IN_PROGRESS).exists():
                 raise SessionClosed("This test has been submitted: answers can no longer change.")
             raise ValidationError({"question": ["This question is not part of your test."]})
-        choice_order, kind, status = item.choice_order, item.question.kind, item.session.status
+        choice_order, kind, status = item
         if status != SessionStatus.IN_PROGRESS:
             raise SessionClosed("This test has been submitted: answers can no longer change.")
         chosen = list(dict.fromkeys(selected))
@@ -261,18 +256,63 @@ def response_save(
         if kind == QuestionKind.SINGLE_CHOICE and len(chosen) > 1:
             raise ValidationError({"selected": ["This question takes one choice."]})
         chosen.sort(key=choice_order.index)
-        response = Response.objects.select_for_update().filter(session_id=session.pk, question_id=question_id).first()
-        if response is None:
-            return Response.objects.create(
-                session_id=session.pk, question_id=question_id, selected=chosen, text=text, seq=seq, saved_at=now,
-                first_saved_at=now,
-            )
-        if seq < response.seq:
-            raise StaleResponse("A newer answer to this question is already saved.", selected=response.selected,
-                                seq=response.seq, text=response.text)
-        response.selected, response.text, response.seq, response.saved_at = chosen, text, seq, now
-        response.save(update_fields=["selected", "text", "seq", "saved_at"])
-        return response
+        response_id = _response_upsert(session_id=session.pk, question_id=question_id, selected=chosen, text=text,
+                                       seq=seq, now=now)
+        if response_id is None:
+            stored = Response.objects.get(session_id=session.pk, question_id=question_id)
+            raise StaleResponse("A newer answer to this question is already saved.", selected=stored.selected,
+                                seq=stored.seq, text=stored.text)
+    # first_saved_at stays deferred: the caller reports what was saved now, not when it first was.
+    return Response.from_db(connection.alias, ["id", "session_id", "question_id", "selected", "text", "seq",
+                                               "saved_at"],
+                            [response_id, session.pk, question_id, chosen, text, seq, now])
+
+
+_SAVE_ITEM = Columns(SessionQuestion, "sq", only=("choice_order",))
+
+
+def _save_target(*, session_id: int, question_id: int) -> tuple[list[int], str, str] | None:
+    """``(choice_order, question kind, session status)`` of one question of the session, or ``None``.
+
+    On PostgreSQL the session row is locked (``FOR UPDATE OF s``): it orders this save against a
+    concurrent submit or finish, which lock the same row. Hand-written SQL: see ``candidates.rows``.
+    """
+    lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_SAVE_ITEM.sql}, q.kind, s.status FROM {table(SessionQuestion)} sq "  # noqa: S608
+            f"JOIN {table(TestSession)} s ON s.id = sq.session_id JOIN {table(Question)} q ON q.id = sq.question_id "
+            f"WHERE sq.session_id = %s AND sq.question_id = %s{lock}",
+            [session_id, question_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return _SAVE_ITEM.instance(row).choice_order, row[_SAVE_ITEM.width], row[_SAVE_ITEM.width + 1]
+
+
+def _response_upsert(*, session_id: int, question_id: int, selected: list[int], text: str, seq: int,
+                     now: datetime) -> int | None:
+    """Insert the response, or overwrite the stored one unless its ``seq`` is higher (stale save).
+
+    One statement whatever happened before (``INSERT … ON CONFLICT … DO UPDATE … WHERE``, PostgreSQL
+    and SQLite ≥ 3.35): two first saves of one question racing each other cannot collide on the
+    unique constraint. Returns the response id, or ``None`` when the stored ``seq`` is higher.
+    """
+    field = Response._meta.get_field
+    values = [session_id, question_id, field("selected").get_db_prep_save(selected, connection), text, seq,
+              field("saved_at").get_db_prep_save(now, connection)]
+    responses = table(Response)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {responses} (session_id, question_id, selected, text, seq, saved_at, first_saved_at) "  # noqa: S608
+            f"VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (session_id, question_id) DO UPDATE SET "
+            f"selected = excluded.selected, text = excluded.text, seq = excluded.seq, saved_at = excluded.saved_at "
+            f"WHERE {responses}.seq <= excluded.seq RETURNING id",
+            [*values, values[-1]],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def session_submit(*, session: TestSession, now: datetime) -> TestSession:

@@ -6,7 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from candidates.models import Invitation
-from candidates.selectors import invitation_get_by_token, invitation_is_active
+from candidates.selectors import invitation_for_candidate, invitation_get_by_token, invitation_is_active
 
 SESSION_KEY = "assay_invitation_id"
 NOT_VALID = "This invitation link is not valid."
@@ -40,10 +40,7 @@ class InvitationCookieAuthentication(authentication.SessionAuthentication):
         invitation_id = request._request.session.get(SESSION_KEY)
         if not invitation_id:
             return None
-        invitation = (
-            Invitation.objects.select_related("published_version", "candidate", "test_session__published_version")
-            .filter(pk=invitation_id).first()
-        )
+        invitation = invitation_for_candidate(invitation_id=invitation_id)
         if invitation is None or not invitation_is_active(invitation, now=timezone.now()):
             raise exceptions.AuthenticationFailed(NOT_VALID)
         self.enforce_csrf(request)

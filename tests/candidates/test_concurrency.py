@@ -46,3 +46,30 @@ def test_concurrent_starts_make_one_session(issued):
     assert TestSession.objects.count() == 1
     assert len({session.pk for session, _ in results}) == 1
     assert sum(created for _, created in results) == 1
+
+
+def test_concurrent_first_saves_of_one_question_keep_the_highest_seq(issued):
+    from candidates.errors import StaleResponse
+    from candidates.models import Response
+    from candidates.services import response_save
+
+    session, _ = session_start(invitation=issued.invitation, now=timezone.now())
+    item = session.session_questions.order_by("position").first()
+    seqs = iter(range(1, 21))
+
+    def save():
+        seq = next(seqs)
+        try:
+            return response_save(session=session, question_id=item.question_id, selected=[item.choice_order[seq % 2]],
+                                 seq=seq, now=timezone.now()).seq
+        except StaleResponse:
+            return None
+
+    results = _race(20, save)
+
+    # No caller hit the unique constraint (an IntegrityError would have raised), one row survives, and
+    # it holds the highest seq whatever order the saves ran in.
+    stored = Response.objects.get(session=session, question_id=item.question_id)
+    assert stored.seq == 20
+    assert stored.selected == [item.choice_order[0]]
+    assert 20 in results
