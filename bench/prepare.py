@@ -100,10 +100,13 @@ def _sessions(count: int, *, started_at, deadline, closes_at) -> list[TestSessio
 
 
 def cohort(count: int, seconds: float) -> None:
+    """``count`` started sessions all closing ``seconds`` after they exist (the closing time is set in one
+    UPDATE once every row is written, so a slow insert cannot eat into the measured lag)."""
     now = timezone.now()
-    closes = now + timedelta(seconds=seconds)
-    sessions = _sessions(count, started_at=now - timedelta(minutes=30), deadline=closes - timedelta(seconds=30),
-                         closes_at=closes)
+    later = now + timedelta(days=1)
+    sessions = _sessions(count, started_at=now - timedelta(minutes=30), deadline=later, closes_at=later)
+    closes = timezone.now() + timedelta(seconds=seconds)
+    TestSession.objects.filter(closes_at=later).update(deadline=closes - timedelta(seconds=30), closes_at=closes)
     # As the starts would have: the deadline fast path, scheduled once for the closing second.
     from candidates.queueing import _executor
     from candidates.services import _deadline_task_schedule
