@@ -7,8 +7,8 @@ session is finished and only when the published version allows it.
 from datetime import datetime
 
 from candidates.models import TestSession
-from candidates.selectors import responses_for_session, session_questions_for_candidate
-from questionbank.rendering import render_inline_markdown, render_markdown
+from candidates.selectors import responses_for_session, session_items_for_candidate
+from questionbank.selectors import questions_for_candidates
 
 
 def remaining_seconds(session: TestSession, now: datetime) -> float:
@@ -39,25 +39,28 @@ def session_state(session: TestSession, *, now: datetime) -> dict:
 
 
 def session_questions(session: TestSession) -> list[dict]:
-    """The questions as the candidate sees them, with their saved answers (three queries).
+    """The questions as the candidate sees them, with their saved answers (two queries, four the
+    first time a process meets these question versions).
 
     Shape: ``[{"id", "position", "section", "kind", "points", "stem_html",
     "choices": [{"id", "html"}], "response": {"selected", "seq", "saved_at"} | None}]``.
     """
     responses = responses_for_session(session=session)
+    rows = session_items_for_candidate(session=session)
+    questions = questions_for_candidates(row[0] for row in rows)
     items = []
-    for sq in session_questions_for_candidate(session=session):
-        question = sq.question
-        by_id = {c.pk: c for c in question.choices.all()}
-        response = responses.get(question.pk)
+    for question_id, position, section, points, choice_order in rows:
+        question = questions[question_id]
+        html = {c.pk: c.html for c in question.choices}
+        response = responses.get(question_id)
         items.append({
-            "id": question.pk,
-            "position": sq.position,
-            "section": sq.section_title,
+            "id": question_id,
+            "position": position,
+            "section": section,
             "kind": question.kind,
-            "points": sq.points,
-            "stem_html": render_markdown(question.stem),
-            "choices": [{"id": cid, "html": render_inline_markdown(by_id[cid].text)} for cid in sq.choice_order],
+            "points": points,
+            "stem_html": question.stem_html,
+            "choices": [{"id": cid, "html": html[cid]} for cid in choice_order],
             "response": (
                 {"selected": response.selected, "text": response.text, "seq": response.seq,
                  "saved_at": response.saved_at}

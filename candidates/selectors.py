@@ -1,6 +1,7 @@
 """Reads for candidates (by invitation) and recruiters (scoped to their organisation)."""
 
 import hmac
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -76,12 +77,11 @@ def session_get_for_invitation(*, invitation: Invitation) -> TestSession | None:
     return TestSession.objects.select_related("published_version").filter(invitation=invitation).first()
 
 
-def session_questions_for_candidate(*, session: TestSession) -> list[SessionQuestion]:
-    """The session's questions in order with topic and choices (two queries)."""
-    return list(
-        SessionQuestion.objects.filter(session=session).select_related("question")
-        .prefetch_related("question__choices").order_by("position")
-    )
+def session_items_for_candidate(*, session: TestSession) -> list[tuple[int, int, str, Decimal, list[int]]]:
+    """The session's drawn questions in order as ``(question_id, position, section_title, points,
+    choice_order)`` rows (one query); their text comes from ``questionbank.selectors.questions_for_candidates``."""
+    return list(SessionQuestion.objects.filter(session=session).order_by("position").values_list(
+        "question_id", "position", "section_title", "points", "choice_order"))
 
 
 def responses_for_session(*, session: TestSession) -> dict[int, Response]:

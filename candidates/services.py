@@ -40,7 +40,8 @@ from candidates.rows import Columns, table
 from candidates.tokens import invitation_token_new
 from candidates.webhooks import session_finished_event
 from questionbank.enums import QuestionKind
-from questionbank.models import Choice, Question
+from questionbank.models import Question
+from questionbank.selectors import questions_for_candidates
 from questionbank.services import questions_mark_in_use
 
 logger = logging.getLogger(__name__)
@@ -111,27 +112,35 @@ def invitation_revoke(*, invitation: Invitation, revoked_by=None, now: datetime 
 
 # --- Sessions ------------------------------------------------------------------------------
 
-def session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSession, bool]:
+def session_start(
+    *, invitation: Invitation, now: datetime, client_ip: str | None = None, client_user_agent: str = ""
+) -> tuple[TestSession, bool]:
     """Start the invitation's session, or return the existing one (resume).
 
     Returns ``(session, created)``. The deadline is ``now + time_limit``; questions, their
-    order and choice orders are drawn from a stored seed and frozen. Concurrent starts on one
-    invitation give one session (row lock on the invitation, unique constraint as backstop).
-    Raises ``InvitationUnavailable`` (revoked, or expired before starting).
+    order and choice orders are drawn from a stored seed and frozen. ``client_ip`` and
+    ``client_user_agent`` are recorded on a new session (as ``session_client_seen`` would).
+    Concurrent starts on one invitation give one session (row lock on the invitation, unique
+    constraint as backstop). Raises ``InvitationUnavailable`` (revoked, or expired before starting).
     """
     try:
-        return _session_start(invitation=invitation, now=now)
+        return _session_start(invitation=invitation, now=now, client_ip=client_ip,
+                              client_user_agent=client_user_agent)
     except IntegrityError:
         # A concurrent start won the unique (invitation) constraint: resume that session.
         return TestSession.objects.get(invitation_id=invitation.pk), False
 
 
 @transaction.atomic
-def _session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSession, bool]:
-    invitation = Invitation.objects.select_for_update().select_related("published_version").get(pk=invitation.pk)
-    existing = TestSession.objects.filter(invitation=invitation).first()
-    if existing:
-        return existing, False
+def _session_start(
+    *, invitation: Invitation, now: datetime, client_ip: str | None, client_user_agent: str
+) -> tuple[TestSession, bool]:
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related(
+        "published_version", "test_session__published_version").get(pk=invitation.pk)
+    try:
+        return invitation.test_session, False
+    except TestSession.DoesNotExist:
+        pass
     if invitation.status == InvitationStatus.REVOKED:
         raise InvitationUnavailable("revoked", "This invitation has been revoked.")
     if invitation.expires_at <= now:
@@ -143,18 +152,17 @@ def _session_start(*, invitation: Invitation, now: datetime) -> tuple[TestSessio
     form = draw_form(version.spec, rng, exposure=exposure_for_topics(topic_ids) if topic_ids else None)
     if version.shuffle_questions:
         form = sections_shuffle(form, rng)
-    choices: dict[int, list[Choice]] = {}
-    for choice in Choice.objects.filter(question_id__in=[d.question_id for d in form]).order_by("order", "id"):
-        choices.setdefault(choice.question_id, []).append(choice)
+    questions = questions_for_candidates(d.question_id for d in form)
     deadline = now + timedelta(seconds=version.time_limit)
     session = TestSession.objects.create(
         organization_id=invitation.organization_id, invitation=invitation, published_version=version,
         seed=seed, started_at=now, deadline=deadline, closes_at=deadline + timedelta(seconds=version.grace_period),
+        client_ip=client_ip, client_user_agent=client_user_agent,
     )
     SessionQuestion.objects.bulk_create(
         SessionQuestion(
             session=session, question_id=d.question_id, position=i, section_title=d.section_title, points=d.points,
-            choice_order=[c.pk for c in choices_order(choices.get(d.question_id, []),
+            choice_order=[c.pk for c in choices_order(list(questions[d.question_id].choices),
                                                       rng if version.shuffle_choices else None)],
         )
         for i, d in enumerate(form, start=1)

@@ -127,7 +127,8 @@ def home(request, invitation):
 @candidate_page
 def start(request, invitation):
     try:
-        session_start(invitation=invitation, now=request.now)
+        session_start(invitation=invitation, now=request.now, client_ip=client_ip(request),
+                      client_user_agent=client_user_agent(request))
     except CandidateError as exc:
         return _unavailable(request, exc.code if exc.code in UNAVAILABLE else "unknown", invitation=invitation)
     return redirect("candidate-test")

@@ -14,6 +14,7 @@ from django.db.models import Max
 
 from questionbank.enums import Difficulty, QuestionKind, QuestionStatus
 from questionbank.models import Choice, Question, Topic
+from questionbank.selectors import questions_not_known_in_use
 
 QUESTION_FIELDS = (
     "kind", "stem", "topic", "difficulty", "tags", "explanation", "status", "source_reference", "external_ref",
@@ -189,5 +190,10 @@ def question_set_status(*, question: Question, status: str) -> Question:
 
 
 def questions_mark_in_use(*, question_ids: Iterable[int]) -> int:
-    """Freeze the given versions against in-place edits; returns how many were newly frozen."""
-    return Question.objects.filter(pk__in=list(question_ids), in_use=False).update(in_use=True)
+    """Freeze the given versions against in-place edits; returns how many were newly frozen.
+
+    No query when this process already knows them all to be in use (``selectors.questions_for_candidates``
+    kept them): a start of a test whose questions are all in use costs nothing here.
+    """
+    ids = questions_not_known_in_use(question_ids)
+    return Question.objects.filter(pk__in=ids, in_use=False).update(in_use=True) if ids else 0

@@ -56,10 +56,14 @@ def candidate_api(issued):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Throttle counters and login lock-outs live in the cache: every test starts from zero."""
+    """Throttle counters and login lock-outs live in the cache, rendered in-use questions in the
+    process: every test starts from zero (a flushed database hands out the same ids again)."""
     from django.core.cache import cache
 
+    from questionbank.selectors import questions_in_use_forget
+
     cache.clear()
+    questions_in_use_forget()
 
 
 @pytest.fixture

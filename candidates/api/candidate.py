@@ -85,7 +85,8 @@ class SessionStartApi(CandidateApiView):
     @extend_schema(request=None, responses={200: SessionOutput, 201: SessionOutput}, summary="Start (or resume)")
     def post(self, request):
         try:
-            session, created = session_start(invitation=request.auth, now=self.now)
+            session, created = session_start(invitation=request.auth, now=self.now, client_ip=client_ip(request),
+                                             client_user_agent=client_user_agent(request))
         except CandidateError as exc:
             return _error(exc)
         session = self.current_session(session)
