@@ -3,11 +3,18 @@
 Source: Moodle documentation, "Quiz statistics calculations" (docs.moodle.org/dev/Quiz_statistics_calculations),
 and Kuder & Richardson (1937) / Cronbach (1951) for reliability. Pure functions over plain numbers:
 item scores are fractions of the item's maximum (0..1), totals are sums of those fractions.
+
+The ``*_columns`` / ``*_array`` variants at the end compute the same over NumPy arrays, for the
+thousands of sessions ``candidates.item_statistics`` reads; they follow the pure functions step by
+step (means by ``fsum`` as ``fmean`` does, sums left to right as ``sum`` does), so they agree with
+them to the last bit or so, and exactly on whether a result is ``None``.
 """
 
 from collections.abc import Sequence
-from math import sqrt
+from math import fsum, sqrt
 from statistics import fmean, median
+
+import numpy as np
 
 
 def mean_sd(values: Sequence[float]) -> tuple[float, float]:
@@ -88,3 +95,79 @@ def standard_error_of_measurement(total_sd: float, alpha: float | None) -> float
 
 def median_or_none(values: Sequence[float]) -> float | None:
     return median(values) if values else None
+
+
+# Vectorised variants. Arrays are float64; an (n, k) array holds k variables over the same n persons.
+
+
+def _fmean_columns(matrix: np.ndarray) -> np.ndarray:
+    # fsum, as fmean: exact before the one division, so a constant column gives the same mean (and
+    # hence the same zero or non-zero spread) as the pure functions.
+    return np.array([fsum(column) for column in matrix.T.tolist()]) / matrix.shape[0]
+
+
+def _sum_columns(matrix: np.ndarray) -> np.ndarray:
+    # Left to right like the builtin sum (np.sum adds pairwise): the same rounding, hence the same
+    # sign of a covariance near 0, and with it the same flags.
+    return np.cumsum(matrix, axis=0)[-1]
+
+
+def mean_sd_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``mean_sd`` of each column of an (n, k) array: two arrays of shape (k,)."""
+    n, k = matrix.shape
+    if n == 0:
+        return np.zeros(k), np.zeros(k)
+    means = _fmean_columns(matrix)
+    if n < 2:
+        return means, np.zeros(k)
+    return means, np.sqrt(_sum_columns((matrix - means) ** 2) / (n - 1))
+
+
+def covariance_columns(matrix: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """``covariance`` of each column of an (n, k) array with one (n,) variable: shape (k,)."""
+    n, k = matrix.shape
+    if n < 2:
+        return np.zeros(k)
+    products = (matrix - _fmean_columns(matrix)) * (ys - _fmean_columns(ys[:, None]))[:, None]
+    return _sum_columns(products) / (n - 1)
+
+
+def correlation_columns(matrix: np.ndarray, ys: np.ndarray) -> list[float | None]:
+    """``correlation`` of each column of an (n, k) array with one (n,) variable: k values, ``None``
+    where the column or ``ys`` does not vary."""
+    _, sx = mean_sd_columns(matrix)
+    _, sy = mean_sd_columns(ys[:, None])
+    sy = float(sy[0])
+    covariances = covariance_columns(matrix, ys)
+    return [None if s == 0 or sy == 0 else float(c / (s * sy)) for s, c in zip(sx, covariances, strict=True)]
+
+
+def discrimination_index_array(item_scores: np.ndarray, rest_scores: np.ndarray) -> float | None:
+    """``discrimination_index`` over two (n,) arrays."""
+    return correlation_columns(item_scores[:, None], rest_scores)[0]
+
+
+def discriminative_efficiency_array(item_scores: np.ndarray, rest_scores: np.ndarray) -> float | None:
+    """``discriminative_efficiency`` over two (n,) arrays."""
+    cov_max = float(covariance_columns(np.sort(item_scores)[:, None], np.sort(rest_scores))[0])
+    if cov_max <= 0:
+        return None
+    return float(covariance_columns(item_scores[:, None], rest_scores)[0]) / cov_max
+
+
+def point_biserial_columns(chose: np.ndarray, rest_scores: np.ndarray) -> list[float | None]:
+    """``point_biserial`` of each option: ``chose`` is an (n, k) 0/1 array (person chose option),
+    ``rest_scores`` (n,); k values."""
+    return correlation_columns(chose.astype(float), rest_scores)
+
+
+def cronbach_alpha_array(matrix: np.ndarray) -> float | None:
+    """``cronbach_alpha`` over an (n persons, k items) array."""
+    n, k = matrix.shape
+    if n < 2 or k < 2:
+        return None
+    item_variances = mean_sd_columns(matrix)[1] ** 2
+    total_variance = float(mean_sd_columns(np.cumsum(matrix, axis=1)[:, -1:])[1][0]) ** 2
+    if total_variance == 0:
+        return None
+    return k / (k - 1) * (1 - sum(item_variances.tolist()) / total_variance)
