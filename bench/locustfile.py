@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from locust import FastHttpUser, between, constant_throughput, events, task
+from locust import FastHttpUser, between, events, task
 
 random.seed(int(os.environ.get("BENCH_SEED", "42")))
 TOKENS = json.loads(Path(os.environ["BENCH_TOKENS"]).read_text()) if os.environ.get("BENCH_TOKENS") else []
@@ -35,11 +35,46 @@ def record_sql(name, response, exception, **kwargs):
         SQL[name].append(int(response.headers["X-SQL-Statements"]))
 
 
+# Steady state (the ceiling): latencies of requests sent from BENCH_SETTLE seconds after every user has
+# started, so the burst of their start requests, which queue the first saves behind them, is left out.
+STEADY = defaultdict(list)
+_settled = {"at": float("inf"), "until": 0.0}
+
+
+@events.spawning_complete.add_listener
+def mark_settled(user_count, **kwargs):
+    _settled["at"] = time.time() + float(os.environ.get("BENCH_SETTLE", "3"))
+
+
+@events.request.add_listener
+def record_steady(name, response_time, exception, start_time=None, **kwargs):
+    sent = start_time if start_time is not None else time.time() - response_time / 1000
+    if sent >= _settled["at"]:
+        STEADY[name].append(None if exception else response_time)
+        _settled["until"] = max(_settled["until"], time.time())
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
 @events.test_stop.add_listener
 def write_sql(**kwargs):
     if os.environ.get("BENCH_SQL_OUT"):
         with open(os.environ["BENCH_SQL_OUT"], "w") as out:
             json.dump({k: sum(v) / len(v) for k, v in SQL.items() if v}, out)
+    if os.environ.get("BENCH_STEADY_OUT"):
+        seconds = max(_settled["until"] - _settled["at"], 1e-9)
+        steady = {}
+        for name, times in STEADY.items():
+            ok = [t for t in times if t is not None]
+            if ok:
+                steady[name] = {"requests": len(times), "rps": round(len(times) / seconds, 1),
+                                "p50_ms": _percentile(ok, 0.50), "p95_ms": _percentile(ok, 0.95),
+                                "p99_ms": _percentile(ok, 0.99), "error_ratio": round(1 - len(ok) / len(times), 4)}
+        with open(os.environ["BENCH_STEADY_OUT"], "w") as out:
+            json.dump(steady, out)
 
 
 # FastHttpUser (geventhttpclient) rather than HttpUser (requests): Locust shares the two cores with the
@@ -82,12 +117,18 @@ class AutosaveUser(FastHttpUser):
         question = random.choice(self.questions)
         self.seq = max(self.seq + 1, int(time.time() * 1000))
         choice = random.choice(question["choices"])["id"]
-        self.client.put(f"/api/candidate/session/responses/{question['id']}/", json={"selected": [choice],
-                        "seq": self.seq}, name="autosave", headers=self.auth)
+        # The body as bytes: geventhttpclient then writes request and body in one send; a str body goes
+        # out in a second write that Nagle holds until the server's delayed ACK (40 ms a save).
+        body = json.dumps({"selected": [choice], "seq": self.seq}).encode()
+        self.client.put(f"/api/candidate/session/responses/{question['id']}/", data=body, name="autosave",
+                        headers={**self.auth, "Content-Type": "application/json"})
 
 
 class PacedAutosaveUser(AutosaveUser):
-    """One save per second per user, whatever the replies take (Locust's ``constant_throughput``):
-    with N users the offered rate is N saves/s, the closest Locust comes to an open-loop load."""
+    """One save per second per user on average, at exponentially distributed intervals: N independent
+    users then send a Poisson stream of N saves/s, the usual model of an open-loop load. (Locust's
+    ``constant_throughput`` keeps every user on its own one-second beat, and once the first replies
+    line the beats up, all N saves arrive in the same few milliseconds and queue behind each other.)"""
 
-    wait_time = constant_throughput(1.0)
+    def wait_time(self):
+        return random.expovariate(1.0)

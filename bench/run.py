@@ -53,11 +53,17 @@ def manage(*args) -> str:
     return sh(PY, "manage.py", *args)
 
 
-def locust(user: str, users: int, rate: float, seconds: int, tokens: Path, prefix: str) -> dict:
-    sql_out = RESULTS / f"{prefix}-sql.json"
+def locust(user: str, users: int, rate: float, seconds: int, tokens: Path, prefix: str, *,
+           steady: bool = False) -> dict:
+    """Run one Locust user class headless: per request name, requests, req/s, p50/p95/p99 (ms), error
+    ratio and SQL statements per request. With ``steady`` the figures are those of requests sent from
+    3 s after every user had started (``BENCH_SETTLE``): the burst of the users' own start requests
+    belongs to the start scenario, not to a sustained rate."""
+    sql_out, steady_out = RESULTS / f"{prefix}-sql.json", RESULTS / f"{prefix}-steady.json"
     subprocess.run([PY, "-m", "locust", "-f", "bench/locustfile.py", "--headless", "-u", str(users), "-r", str(rate),
                     "-t", f"{seconds}s", "--host", URL, "--csv", str(RESULTS / prefix), "--only-summary", user],
-                   cwd=ROOT, env={**env(), "BENCH_TOKENS": str(tokens), "BENCH_SQL_OUT": str(sql_out)},
+                   cwd=ROOT, env={**env(), "BENCH_TOKENS": str(tokens), "BENCH_SQL_OUT": str(sql_out),
+                                  "BENCH_STEADY_OUT": str(steady_out)},
                    check=False, capture_output=True)  # Locust exits 1 on any failed request: counted below
     rows = list(csv.DictReader((RESULTS / f"{prefix}_stats.csv").open()))
     sql = json.loads(sql_out.read_text()) if sql_out.exists() else {}
@@ -69,7 +75,18 @@ def locust(user: str, users: int, rate: float, seconds: int, tokens: Path, prefi
                      "p50_ms": float(row["50%"]), "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"]),
                      "error_ratio": round(int(row["Failure Count"]) / requests_n, 4) if requests_n else 0,
                      "sql_per_request": round(sql[name], 2) if name in sql else None}
+    if steady:
+        for name, figures in json.loads(steady_out.read_text()).items():
+            out[name] = {**figures, "sql_per_request": out.get(name, {}).get("sql_per_request")}
     return out
+
+
+def db_settle() -> None:
+    """Before each scenario, as pgbench does: statistics up to date and a checkpoint taken now, so the
+    writes of the data just prepared are not flushed in the middle of the next measurement."""
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/assay_bench", autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
 
 
 def processes(procs) -> dict:
@@ -124,14 +141,18 @@ def main() -> None:
         results = {"date": datetime.now(UTC).date().isoformat(), "machine": f"{os.cpu_count()} cores, "
                    f"{round(psutil.virtual_memory().total / 2**30)} GiB", "sizes": sizes, "scenarios": {}}
         if "bare" in only:
+            db_settle()
             results["scenarios"]["bare view"] = locust("BareUser", 50, 50, 20, tokens, "bare")
         if "start" in only:
+            db_settle()
             results["scenarios"]["start spike"] = locust("StartUser", sizes["start"], sizes["start"], 20,
                                                          RESULTS / "start-tokens.json", "start")
         if "autosave" in only:
+            db_settle()
             results["scenarios"]["steady autosave"] = locust("AutosaveUser", sizes["autosave"], 50, 30,
                                                              RESULTS / "autosave-tokens.json", "autosave")
         if "ceiling" in only:
+            db_settle()
             results["scenarios"]["autosave ceiling"] = autosave_ceiling(
                 results["scenarios"].get("bare view", {}).get("bare view", {}).get("rps"))
         if "cohort" in only:
@@ -169,11 +190,16 @@ def main() -> None:
 
 
 def autosave_ceiling(bare_rps: float | None, steps=(10, 20, 40, 60, 80, 100, 120, 140, 160, 200, 240)) -> dict:
-    """Offered autosave rates (saves/s, one paced user each) in rising steps of 20 s; the ceiling is the
-    highest rate served in full with p99 < 100 ms. Stops at the first step that misses."""
+    """Offered autosave rates (saves/s, one paced user each) in rising steps of 25 s after a warm-up, each
+    measured in its steady state (``locust(steady=True)``: about 20 s); the ceiling is the highest rate
+    served in full with p99 < 100 ms. Stops at the first step that misses."""
+    # Unrecorded warm-up: every gunicorn worker connects, renders the test's questions and fills its
+    # caches once; otherwise the first step measures cold workers rather than the autosave path.
+    locust("PacedAutosaveUser", 40, 40, 10, RESULTS / "autosave-tokens.json", "ceiling-warmup")
     rows, ceiling = [], 0
     for rate in steps:
-        row = locust("PacedAutosaveUser", rate, rate, 20, RESULTS / "autosave-tokens.json", f"ceiling-{rate}")
+        row = locust("PacedAutosaveUser", rate, rate, 25, RESULTS / "autosave-tokens.json", f"ceiling-{rate}",
+                     steady=True)
         save = row.get("autosave", {})
         ok = bool(save) and save["p99_ms"] < 100 and save["error_ratio"] == 0 and save["rps"] >= 0.8 * rate
         rows.append({"offered": rate, **save, "held": ok})
@@ -210,6 +236,7 @@ def results_at_scale(size: int) -> dict:
     """The results list API over ``size`` finished sessions, and the item statistics of their responses."""
     sh(PY, "bench/prepare.py", "reset")
     sh(PY, "bench/prepare.py", "finished", str(size))
+    db_settle()
     token = manage("drf_create_token", "bench").split()[2]
     headers = {"Authorization": f"Token {token}"}
     version = requests.get(f"{URL}/api/published-versions/?limit=1", headers=headers, timeout=60).json()

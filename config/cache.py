@@ -31,3 +31,30 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedRedisCacheClient
+
+
+def cache_count(key: str, timeout: int) -> tuple[int, float]:
+    """Count one more event under ``key`` in a window of ``timeout`` seconds that opens at the key's
+    first event: ``(count so far in the window, seconds until it closes)``.
+
+    On Redis one round trip (``INCR``, ``EXPIRE … NX``, ``TTL`` pipelined: the INCR-and-expire
+    counter of the Redis documentation); on other caches ``add`` then ``incr``, with the whole
+    ``timeout`` as the time left when the window was already open.
+    """
+    from django.core.cache import cache
+
+    if isinstance(cache, RedisCache):
+        full_key = cache.make_and_validate_key(key)
+        pipe = cache._cache.get_client(full_key, write=True).pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, timeout, nx=True)
+        pipe.ttl(full_key)
+        count, _, ttl = pipe.execute()
+        return count, float(max(ttl, 0))
+    if cache.add(key, 1, timeout):
+        return 1, float(timeout)
+    try:
+        return cache.incr(key), float(timeout)
+    except ValueError:  # expired between add and incr: this event opens a new window
+        cache.set(key, 1, timeout)
+        return 1, float(timeout)

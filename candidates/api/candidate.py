@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as ApiResponse
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from candidates.api.authentication import InvitationCookieAuthentication, InvitationTokenAuthentication, IsCandidate
+from candidates.api.throttling import CountingScopedRateThrottle
 from candidates.clients import client_ip, client_user_agent
 from candidates.errors import CandidateError, StaleResponse
 from candidates.presenters import remaining_seconds, session_questions, session_state
@@ -48,7 +48,7 @@ class CandidateApiView(APIView):
     authentication_classes = [InvitationTokenAuthentication, InvitationCookieAuthentication]
     permission_classes = [IsCandidate]
     # Keyed on the client address (NUM_PROXIES = TRUSTED_PROXY_COUNT): strangers with a link.
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [CountingScopedRateThrottle]
     throttle_scope = "candidate"
 
     def initial(self, request, *args, **kwargs):

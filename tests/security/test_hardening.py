@@ -55,6 +55,13 @@ def test_hardening_candidate_throttle_keys_on_real_address_not_forwarded_header(
     assert other_client == 404
 
 
+def test_hardening_candidate_throttle_says_when_to_retry(candidate_api, low_rates):
+    codes = [candidate_api.get("/api/candidate/session/") for _ in range(6)]
+
+    assert [r.status_code for r in codes] == [404] * 5 + [429]
+    assert 0 < int(codes[-1]["Retry-After"]) <= 60
+
+
 def test_hardening_login_locks_out_after_failures(recruiter, low_rates):
     client = APIClient()
 
