@@ -1,12 +1,10 @@
 """The printable interview kit, rendered from HTML to PDF with xhtml2pdf."""
 
-import io
-
 from django.template.loader import render_to_string
-from xhtml2pdf import pisa
 
 from assessments.enums import RATING_ANCHORS, Rating
 from assessments.models import InterviewKitVersion
+from config.pdf import html_to_pdf
 from questionbank.models import Question
 from questionbank.rendering import render_markdown
 
@@ -26,8 +24,4 @@ def kit_pdf(version: InterviewKitVersion) -> bytes:
         "version": version, "questions": questions,
         "scale": [{"rating": r.value, "label": r.label, "anchor": RATING_ANCHORS[r]} for r in Rating],
     })
-    out = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
-    if result.err:
-        raise RuntimeError(f"PDF rendering failed with {result.err} error(s)")
-    return out.getvalue()
+    return html_to_pdf(html)

@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from candidates.item_statistics import statistics_recompute
 from candidates.models import (
     Candidate,
     IntegrityEvent,
@@ -191,6 +190,9 @@ class ItemStatisticsAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Recompute all statistics now")
     def recompute(self, request, queryset):
+        # Here, not at the top: the admin loads in every web process, NumPy only when this runs.
+        from candidates.item_statistics import statistics_recompute
+
         result = statistics_recompute(now=timezone.now())
         self.message_user(request, f"{result['items']} items, {result['flagged']} flagged.")
 

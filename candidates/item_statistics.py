@@ -406,13 +406,3 @@ def statistics_recompute(*, now: datetime, min_sample: int | None = None) -> dic
     TestStatistics.objects.all().delete()
     TestStatistics.objects.bulk_create(version_rows)
     return {"items": len(rows), "flagged": flagged, "versions": len(version_rows)}
-
-
-def score_band(session: TestSession) -> tuple[Decimal, Decimal] | None:
-    """``(low, high)`` percent score ± one standard error of measurement of the session's version, or
-    ``None`` before its statistics exist."""
-    stats = TestStatistics.objects.filter(published_version_id=session.published_version_id).first()
-    if stats is None or stats.sem is None or not session.max_score or session.percent_score is None:
-        return None
-    half = Decimal(str(round(100 * stats.sem / float(session.max_score), 2)))
-    return max(session.percent_score - half, Decimal(0)), min(session.percent_score + half, Decimal(100))

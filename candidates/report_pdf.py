@@ -1,16 +1,14 @@
 """The candidate report as a PDF (xhtml2pdf, like ``assessments.kit_pdf``): the page's content on A4."""
 
-import io
-
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
-from xhtml2pdf import pisa
 
 from candidates.charts import report_charts
 from candidates.models import TestSession
 from candidates.reports import format_seconds, result_url
 from candidates.results import session_report
+from config.pdf import html_to_pdf
 
 
 def session_report_pdf(session: TestSession) -> bytes:
@@ -24,11 +22,7 @@ def session_report_pdf(session: TestSession) -> bytes:
         context.update(report_charts(breakdown=report["result"].topic_breakdown, scores=report["scores"],
                                      marked=session.percent_score))
     html = render_to_string("workspace/report_pdf.html", context)
-    out = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
-    if result.err:
-        raise RuntimeError(f"PDF rendering failed with {result.err} error(s)")
-    return out.getvalue()
+    return html_to_pdf(html)
 
 
 def report_filename(session: TestSession) -> str:

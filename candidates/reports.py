@@ -147,9 +147,9 @@ def report_email_render(*, session: TestSession, result: ScoreResult) -> tuple[s
     """``(subject, text, html)`` of the recruiter's report: score, percentile, per topic, time used,
     link; the text says the full report is attached as a PDF (``report_attachments``)."""
     candidate = session.invitation.candidate
-    from candidates.item_statistics import score_band  # statistics read scores: import late
     from candidates.percentiles import percentile_rank
     from candidates.results import finished_scores  # results read reports: import late
+    from candidates.score_bands import score_band  # statistics read scores: import late
 
     attachments = report_attachments(session)
     context = {

@@ -15,10 +15,10 @@ from django.db.models.functions import Coalesce
 from assessments.models import InterviewKitVersion, PublishedVersion
 from candidates.enums import SessionStatus
 from candidates.integrity import answer_seconds, integrity_summary
-from candidates.item_statistics import score_band
 from candidates.models import IntegrityEvent, Response, TestSession
 from candidates.percentiles import percentile_rank
 from candidates.reports import report_email_state, session_score, session_time_used
+from candidates.score_bands import score_band
 from candidates.scorecards import interview_report
 
 FINISHED = "finished"  # status filter: submitted or timed out

@@ -14,9 +14,9 @@ from assessments.api.permissions import IsRecruiter
 from assessments.selectors import published_version_get
 from candidates.errors import SessionClosed
 from candidates.integrity import integrity_summary
-from candidates.item_statistics import score_band
 from candidates.models import Invitation, TestSession
 from candidates.reports import report_email_state, session_score, session_time_used
+from candidates.score_bands import score_band
 from candidates.selectors import (
     invitation_list_for_recruiter,
     session_get_for_recruiter,

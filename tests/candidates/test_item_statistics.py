@@ -113,8 +113,8 @@ def test_item_statistics_leak_signal_on_synthetic_drift():
 
 
 def test_item_statistics_reports_show_the_score_band_and_few_item_topics(answered, recruiter, client):
-    from candidates.item_statistics import score_band
     from candidates.reports import report_email_render, session_score
+    from candidates.score_bands import score_band
 
     statistics_recompute(now=timezone.now(), min_sample=5)
     session = TestSession.objects.order_by("id").first()            # person A: 4 of 4
