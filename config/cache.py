@@ -41,8 +41,9 @@ def cache_count(key: str, timeout: int) -> tuple[int, float]:
     counter of the Redis documentation); on other caches ``add`` then ``incr``, with the whole
     ``timeout`` as the time left when the window was already open.
     """
-    from django.core.cache import cache
+    from django.core.cache import caches
 
+    cache = caches["default"]  # the backend itself: ``django.core.cache.cache`` is a proxy to it
     if isinstance(cache, RedisCache):
         full_key = cache.make_and_validate_key(key)
         pipe = cache._cache.get_client(full_key, write=True).pipeline(transaction=False)
