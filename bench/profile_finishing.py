@@ -12,12 +12,9 @@ import pstats
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-
-from profile_requests import ENV, prepare  # noqa: E402
+from common import ROOT
+from profile_requests import ENV, prepare
 
 
 def main() -> None:
@@ -26,8 +23,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     prepare(1)
-    subprocess.run([sys.executable, "bench/prepare.py", "cohort", str(args.n), "0"], cwd=ROOT,
-                   env={**os.environ, **ENV}, check=True, capture_output=True)
+    subprocess.run([sys.executable, "bench/prepare.py", "cohort", str(args.n), "0"], cwd=ROOT, env=ENV, check=True,
+                   capture_output=True)
     os.environ.update(ENV)
     sys.path.insert(0, str(ROOT))
     import django

@@ -13,32 +13,21 @@ import cProfile
 import json
 import os
 import pstats
-import secrets
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/assay_prof", "REDIS_URL": "redis://127.0.0.1:6379/4",
-    "CACHE_URL": "redis://127.0.0.1:6379/5", "SECRET_KEY": secrets.token_urlsafe(50),
-    "ALLOWED_HOSTS": "testserver,127.0.0.1", "SECURE_SSL_REDIRECT": "false", "SITE_URL": "http://127.0.0.1:8050",
-    "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "THROTTLE_CANDIDATE": "1000000/min",
-    "LOG_LEVEL": "WARNING", "ASSAY_VAR_DIR": str(ROOT / "var" / "prof"),
-}
+from common import ROOT, database_ready, production_env
+
+ENV = production_env(database="assay_prof", redis_db=4, var_dir="prof")
 
 
 def prepare(n: int) -> list[str]:
-    env = {**os.environ, **ENV}
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "assay_prof"], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "assay_prof"], check=True)
-    for args in (["manage.py", "migrate", "--noinput"], ["manage.py", "load_seed_bank"]):
-        subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True, capture_output=True)
+    """A fresh ``assay_prof`` with the bank and ``n`` invitations to the bench test; their tokens."""
+    database_ready(ENV)
     tokens = ROOT / "var" / "prof-tokens.json"
     tokens.parent.mkdir(exist_ok=True)
-    subprocess.run([sys.executable, "bench/prepare.py", "invitations", str(n), str(tokens)], cwd=ROOT, env=env,
+    subprocess.run([sys.executable, "bench/prepare.py", "invitations", str(n), str(tokens)], cwd=ROOT, env=ENV,
                    check=True)
     return json.loads(tokens.read_text())
 

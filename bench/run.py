@@ -15,7 +15,6 @@ import csv
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
 import time
@@ -25,8 +24,8 @@ from pathlib import Path
 import psutil
 import psycopg
 import requests
+from common import ROOT, database_ready, production_env
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PORT = 8050
 URL = f"http://127.0.0.1:{PORT}"
@@ -34,15 +33,8 @@ PY = sys.executable
 
 
 def env() -> dict:
-    return {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/assay_bench", "REDIS_URL": "redis://127.0.0.1:6379/2",
-        "CACHE_URL": "redis://127.0.0.1:6379/3", "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "false", "SITE_URL": URL,
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "THROTTLE_CANDIDATE": "1000000/min",
-        "ASSAY_COUNT_SQL": "1", "ASSAY_SWEEP_INTERVAL": "1", "GUNICORN_ACCESSLOG": "", "LOG_LEVEL": "WARNING",
-        "ASSAY_VAR_DIR": str(ROOT / "var" / "bench"), "GUNICORN_BIND": f"127.0.0.1:{PORT}",
-    }
+    return production_env(database="assay_bench", redis_db=2, var_dir="bench", site_url=URL, ASSAY_COUNT_SQL="1",
+                          ASSAY_SWEEP_INTERVAL="1", GUNICORN_ACCESSLOG="", GUNICORN_BIND=f"127.0.0.1:{PORT}")
 
 
 def sh(*args, **kwargs) -> str:
@@ -108,11 +100,8 @@ def main() -> None:
     sizes = ({"start": 100, "autosave": 50, "cohort": 1000, "finished": 500} if args.quick else
              {"start": 500, "autosave": 200, "cohort": 10000, "finished": 5000})
     RESULTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "assay_bench"], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "assay_bench"], check=True)
+    database_ready(env())
     subprocess.run(["redis-cli", "-n", "2", "flushdb"], check=True, capture_output=True)
-    manage("migrate", "--noinput")
-    manage("load_seed_bank")
     manage("collectstatic", "--noinput")
     tokens = RESULTS / "tokens.json"
     sh(PY, "bench/prepare.py", "invitations", str(sizes["start"] + sizes["autosave"]), str(tokens))

@@ -84,28 +84,28 @@ def results(request, version_id: int):
     }, status=400 if errors else 200)
 
 
-@recruiter_required
-@require_GET
-def results_csv(request, version_id: int):
-    """The filtered, sorted table as CSV, streamed row by row (``candidates.exports``)."""
+def _export(request, version_id: int, respond):
+    """The filtered, sorted table (every matching row) handed to ``respond(version, rows)``; 400 on a bad query."""
     version = _version(request, version_id)
     try:
         query = results_query_parse(request.GET)
     except ResultsQueryError as exc:
         return HttpResponseBadRequest(str(exc.errors), content_type="text/plain")
-    return results_csv_response(version, result_rows_all(version=version, query=query))
+    return respond(version, result_rows_all(version=version, query=query))
+
+
+@recruiter_required
+@require_GET
+def results_csv(request, version_id: int):
+    """The filtered, sorted table as CSV, streamed row by row (``candidates.exports``)."""
+    return _export(request, version_id, results_csv_response)
 
 
 @recruiter_required
 @require_GET
 def results_xlsx(request, version_id: int):
     """The filtered, sorted table as an XLSX workbook (``candidates.exports``)."""
-    version = _version(request, version_id)
-    try:
-        query = results_query_parse(request.GET)
-    except ResultsQueryError as exc:
-        return HttpResponseBadRequest(str(exc.errors), content_type="text/plain")
-    return results_xlsx_response(version, result_rows_all(version=version, query=query))
+    return _export(request, version_id, results_xlsx_response)
 
 
 urlpatterns = [

@@ -131,6 +131,16 @@ def test_results_page_invalid_parameters_are_400_and_named(client, recruiter, ve
     assert "Unknown column &#x27;salary&#x27;." in page.content.decode()
 
 
+def test_results_exports_invalid_parameters_are_400_and_named(client, recruiter, version, cohort):
+    client.force_login(recruiter)
+
+    for suffix in ("results.csv", "results.xlsx"):
+        response = client.get(f"/workspace/versions/{version.pk}/{suffix}", {"sort": "salary"})
+
+        assert response.status_code == 400, suffix
+        assert "Unknown column 'salary'." in response.content.decode(), suffix
+
+
 def test_results_page_other_organisation_is_404(client, version, cohort):
     client.force_login(recruiter_create())
 
