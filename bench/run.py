@@ -49,13 +49,13 @@ def locust(user: str, users: int, rate: float, seconds: int, tokens: Path, prefi
            steady: bool = False) -> dict:
     """Run one Locust user class headless: per request name, requests, req/s, p50/p95/p99 (ms), error
     ratio and SQL statements per request. With ``steady`` the figures are those of requests sent from
-    3 s after every user had started (``BENCH_SETTLE``): the burst of the users' own start requests
+    5 s after every user had started (``BENCH_SETTLE``): the burst of the users' own start requests
     belongs to the start scenario, not to a sustained rate."""
     sql_out, steady_out = RESULTS / f"{prefix}-sql.json", RESULTS / f"{prefix}-steady.json"
     subprocess.run([PY, "-m", "locust", "-f", "bench/locustfile.py", "--headless", "-u", str(users), "-r", str(rate),
                     "-t", f"{seconds}s", "--host", URL, "--csv", str(RESULTS / prefix), "--only-summary", user],
                    cwd=ROOT, env={**env(), "BENCH_TOKENS": str(tokens), "BENCH_SQL_OUT": str(sql_out),
-                                  "BENCH_STEADY_OUT": str(steady_out)},
+                                  "BENCH_STEADY_OUT": str(steady_out), "BENCH_SETTLE": "5"},
                    check=False, capture_output=True)  # Locust exits 1 on any failed request: counted below
     rows = list(csv.DictReader((RESULTS / f"{prefix}_stats.csv").open()))
     sql = json.loads(sql_out.read_text()) if sql_out.exists() else {}
@@ -97,17 +97,17 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated: bare,start,autosave,ceiling,cohort,results")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(","))) or {"bare", "start", "autosave", "ceiling", "cohort", "results"}
-    sizes = ({"start": 100, "autosave": 50, "cohort": 1000, "finished": 500} if args.quick else
-             {"start": 500, "autosave": 200, "cohort": 10000, "finished": 5000})
+    sizes = ({"start": 100, "autosave": 50, "ceiling": 200, "cohort": 1000, "finished": 500} if args.quick else
+             {"start": 500, "autosave": 200, "ceiling": 800, "cohort": 10000, "finished": 5000})
     RESULTS.mkdir(parents=True, exist_ok=True)
     database_ready(env())
     subprocess.run(["redis-cli", "-n", "2", "flushdb"], check=True, capture_output=True)
     manage("collectstatic", "--noinput")
     tokens = RESULTS / "tokens.json"
-    sh(PY, "bench/prepare.py", "invitations", str(sizes["start"] + sizes["autosave"]), str(tokens))
-    all_tokens = json.loads(tokens.read_text())
-    (RESULTS / "start-tokens.json").write_text(json.dumps(all_tokens[: sizes["start"]]))
-    (RESULTS / "autosave-tokens.json").write_text(json.dumps(all_tokens[sizes["start"]:]))
+    sh(PY, "bench/prepare.py", "invitations", str(sizes["start"] + sizes["autosave"] + sizes["ceiling"]), str(tokens))
+    all_tokens = iter(json.loads(tokens.read_text()))
+    for name in ("start", "autosave", "ceiling"):
+        (RESULTS / f"{name}-tokens.json").write_text(json.dumps([next(all_tokens) for _ in range(sizes[name])]))
 
     procs = {
         "web": subprocess.Popen([PY, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"], cwd=ROOT,
@@ -143,7 +143,7 @@ def main() -> None:
         if "ceiling" in only:
             db_settle()
             results["scenarios"]["autosave ceiling"] = autosave_ceiling(
-                results["scenarios"].get("bare view", {}).get("bare view", {}).get("rps"))
+                results["scenarios"].get("bare view", {}).get("bare view", {}).get("rps"), sessions=sizes["ceiling"])
         if "cohort" in only:
             results["scenarios"]["cohort deadline"] = cohort(sizes["cohort"])
         if "results" in only:
@@ -178,17 +178,21 @@ def main() -> None:
     print(f"written to {out.relative_to(ROOT)}")
 
 
-def autosave_ceiling(bare_rps: float | None, steps=(10, 20, 40, 60, 80, 100, 120, 140, 160, 200, 240)) -> dict:
-    """Offered autosave rates (saves/s, one paced user each) in rising steps of 25 s after a warm-up, each
-    measured in its steady state (``locust(steady=True)``: about 20 s); the ceiling is the highest rate
-    served in full with p99 < 100 ms. Stops at the first step that misses."""
-    # Unrecorded warm-up: every gunicorn worker connects, renders the test's questions and fills its
-    # caches once; otherwise the first step measures cold workers rather than the autosave path.
-    locust("PacedAutosaveUser", 40, 40, 10, RESULTS / "autosave-tokens.json", "ceiling-warmup")
+def autosave_ceiling(bare_rps: float | None, *, sessions: int,
+                     steps=(50, 100, 200, 300, 350, 400, 450, 500, 550, 600, 650, 700, 800)) -> dict:
+    """Offered autosave rates (saves/s, one paced user each, each user its own session) in rising steps of
+    25 s after a warm-up, each measured in its steady state (``locust(steady=True)``: from 5 s after all
+    users started); the ceiling is the highest rate served in full with p99 < 100 ms. Stops at the first
+    step that misses, or when the steps need more than ``sessions`` users."""
+    tokens = RESULTS / "ceiling-tokens.json"
+    # Unrecorded warm-up: every session is started (a step's users then resume theirs), and every
+    # gunicorn worker connects, renders the test's questions and fills its caches once; otherwise the
+    # first steps would measure starts and cold workers rather than the autosave path. One session per
+    # user: two users saving the same question of one session would refuse each other's older saves.
+    locust("PacedAutosaveUser", sessions, 50, max(10, sessions // 50 + 5), tokens, "ceiling-warmup")
     rows, ceiling = [], 0
-    for rate in steps:
-        row = locust("PacedAutosaveUser", rate, rate, 25, RESULTS / "autosave-tokens.json", f"ceiling-{rate}",
-                     steady=True)
+    for rate in (r for r in steps if r <= sessions):
+        row = locust("PacedAutosaveUser", rate, rate, 25, tokens, f"ceiling-{rate}", steady=True)
         save = row.get("autosave", {})
         ok = bool(save) and save["p99_ms"] < 100 and save["error_ratio"] == 0 and save["rps"] >= 0.8 * rate
         rows.append({"offered": rate, **save, "held": ok})

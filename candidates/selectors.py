@@ -1,6 +1,8 @@
 """Reads for candidates (by invitation) and recruiters (scoped to their organisation)."""
 
 import hmac
+import threading
+from collections import OrderedDict
 from decimal import Decimal
 
 from django.db import connection
@@ -10,7 +12,7 @@ from django.http import Http404
 from assessments.models import Organization, PublishedVersion
 from candidates.enums import InvitationStatus
 from candidates.models import Invitation, Response, SessionQuestion, TestSession
-from candidates.rows import Columns, table
+from candidates.rows import Columns, hot_cursor, table
 from candidates.tokens import invitation_token_hash
 
 _INVITATION = Columns(Invitation, "i")
@@ -29,7 +31,7 @@ def invitation_for_candidate(*, token_hash: str | None = None, invitation_id: in
     compiler cost four times the statement.
     """
     column = "token_hash" if token_hash is not None else "id"
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(
             f"SELECT {_INVITATION.sql}, {_SESSION.sql}, {_VERSION.sql} FROM {table(Invitation)} i "  # noqa: S608
             f"LEFT JOIN {table(TestSession)} s ON s.invitation_id = i.id "
@@ -82,6 +84,42 @@ def session_items_for_candidate(*, session: TestSession) -> list[tuple[int, int,
     choice_order)`` rows (one query); their text comes from ``questionbank.selectors.questions_for_candidates``."""
     return list(SessionQuestion.objects.filter(session=session).order_by("position").values_list(
         "question_id", "position", "section_title", "points", "choice_order"))
+
+
+# Frozen at start (a session's questions and their choice orders never change, nor does a question
+# version in use), so a process may keep them: autosave then validates with no query. Bounded, least
+# recently used first out; a hall of 500 sessions fits many times over.
+_ANSWER_RULES: OrderedDict[int, dict[int, tuple[list[int], str]]] = OrderedDict()
+_ANSWER_RULES_MAX = 4096
+_ANSWER_RULES_LOCK = threading.Lock()
+
+
+def session_answer_rules(*, session_id: int) -> dict[int, tuple[list[int], str]]:
+    """``{question_id: (choice_order, question kind)}`` of a started session's drawn questions.
+
+    One query the first time a process meets the session, none after: kept per process, but only when
+    read outside a transaction (a session being started could still roll back). ``{}`` for a session
+    without questions (none is kept).
+    """
+    with _ANSWER_RULES_LOCK:
+        rules = _ANSWER_RULES.get(session_id)
+        if rules is not None:
+            _ANSWER_RULES.move_to_end(session_id)
+            return rules
+    rules = {qid: (order, kind) for qid, order, kind in SessionQuestion.objects.filter(session_id=session_id)
+             .values_list("question_id", "choice_order", "question__kind")}
+    if rules and not connection.in_atomic_block:
+        with _ANSWER_RULES_LOCK:
+            _ANSWER_RULES[session_id] = rules
+            if len(_ANSWER_RULES) > _ANSWER_RULES_MAX:
+                _ANSWER_RULES.popitem(last=False)
+    return rules
+
+
+def session_answer_rules_forget() -> None:
+    """Drop what this process keeps (tests: a flushed database hands out the same ids again)."""
+    with _ANSWER_RULES_LOCK:
+        _ANSWER_RULES.clear()
 
 
 def responses_for_session(*, session: TestSession) -> dict[int, Response]:

@@ -36,11 +36,11 @@ from candidates.models import (
 from candidates.outbox import outbox_enqueue
 from candidates.queueing import enqueue_on_commit
 from candidates.reports import invitation_email_render, report_attachments, report_email_render, session_score
-from candidates.rows import Columns, table
+from candidates.rows import hot_cursor, table
+from candidates.selectors import session_answer_rules
 from candidates.tokens import invitation_token_new
 from candidates.webhooks import session_finished_event
 from questionbank.enums import QuestionKind
-from questionbank.models import Question
 from questionbank.selectors import questions_for_candidates
 from questionbank.services import questions_mark_in_use
 
@@ -244,80 +244,64 @@ def response_save(
     if now > session.closes_at:
         session_expire_if_due(session=session, now=now)
         raise SessionClosed("Time is up: this answer was not saved.")
-    with transaction.atomic():
-        item = _save_target(session_id=session.pk, question_id=question_id)
-        if item is None:
-            if TestSession.objects.filter(pk=session.pk).exclude(status=SessionStatus.IN_PROGRESS).exists():
-                raise SessionClosed("This test has been submitted: answers can no longer change.")
-            raise ValidationError({"question": ["This question is not part of your test."]})
-        choice_order, kind, status = item
-        if status != SessionStatus.IN_PROGRESS:
+    if session.status != SessionStatus.IN_PROGRESS:
+        raise SessionClosed("This test has been submitted: answers can no longer change.")
+    rule = session_answer_rules(session_id=session.pk).get(question_id)
+    if rule is None:
+        raise ValidationError({"question": ["This question is not part of your test."]})
+    choice_order, kind = rule
+    chosen = list(dict.fromkeys(selected))
+    if kind == QuestionKind.FREE_TEXT:
+        if chosen:
+            raise ValidationError({"selected": ["This question takes a written answer, not choices."]})
+    elif text:
+        raise ValidationError({"text": ["This question takes choices, not a written answer."]})
+    if any(c not in choice_order for c in chosen):
+        raise ValidationError({"selected": ["Choose among this question's choices."]})
+    if kind == QuestionKind.SINGLE_CHOICE and len(chosen) > 1:
+        raise ValidationError({"selected": ["This question takes one choice."]})
+    chosen.sort(key=choice_order.index)
+    response_id = _response_upsert(session_id=session.pk, question_id=question_id, selected=chosen, text=text,
+                                   seq=seq, now=now)
+    if response_id is None:
+        if TestSession.objects.filter(pk=session.pk).exclude(status=SessionStatus.IN_PROGRESS).exists():
             raise SessionClosed("This test has been submitted: answers can no longer change.")
-        chosen = list(dict.fromkeys(selected))
-        if kind == QuestionKind.FREE_TEXT:
-            if chosen:
-                raise ValidationError({"selected": ["This question takes a written answer, not choices."]})
-        elif text:
-            raise ValidationError({"text": ["This question takes choices, not a written answer."]})
-        if any(c not in choice_order for c in chosen):
-            raise ValidationError({"selected": ["Choose among this question's choices."]})
-        if kind == QuestionKind.SINGLE_CHOICE and len(chosen) > 1:
-            raise ValidationError({"selected": ["This question takes one choice."]})
-        chosen.sort(key=choice_order.index)
-        response_id = _response_upsert(session_id=session.pk, question_id=question_id, selected=chosen, text=text,
-                                       seq=seq, now=now)
-        if response_id is None:
-            stored = Response.objects.get(session_id=session.pk, question_id=question_id)
-            raise StaleResponse("A newer answer to this question is already saved.", selected=stored.selected,
-                                seq=stored.seq, text=stored.text)
+        stored = Response.objects.get(session_id=session.pk, question_id=question_id)
+        raise StaleResponse("A newer answer to this question is already saved.", selected=stored.selected,
+                            seq=stored.seq, text=stored.text)
     # first_saved_at stays deferred: the caller reports what was saved now, not when it first was.
     return Response.from_db(connection.alias, ["id", "session_id", "question_id", "selected", "text", "seq",
                                                "saved_at"],
                             [response_id, session.pk, question_id, chosen, text, seq, now])
 
 
-_SAVE_ITEM = Columns(SessionQuestion, "sq", only=("choice_order",))
-
-
-def _save_target(*, session_id: int, question_id: int) -> tuple[list[int], str, str] | None:
-    """``(choice_order, question kind, session status)`` of one question of the session, or ``None``.
-
-    On PostgreSQL the session row is locked (``FOR UPDATE OF s``): it orders this save against a
-    concurrent submit or finish, which lock the same row. Hand-written SQL: see ``candidates.rows``.
-    """
-    lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_SAVE_ITEM.sql}, q.kind, s.status FROM {table(SessionQuestion)} sq "  # noqa: S608
-            f"JOIN {table(TestSession)} s ON s.id = sq.session_id JOIN {table(Question)} q ON q.id = sq.question_id "
-            f"WHERE sq.session_id = %s AND sq.question_id = %s{lock}",
-            [session_id, question_id],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return _SAVE_ITEM.instance(row).choice_order, row[_SAVE_ITEM.width], row[_SAVE_ITEM.width + 1]
-
-
 def _response_upsert(*, session_id: int, question_id: int, selected: list[int], text: str, seq: int,
                      now: datetime) -> int | None:
-    """Insert the response, or overwrite the stored one unless its ``seq`` is higher (stale save).
+    """Insert the response, or overwrite the stored one unless its ``seq`` is higher (stale save), while
+    the session is in progress. Returns the response id, or ``None`` when nothing was written (the
+    session is no longer in progress, or the stored ``seq`` is higher).
 
-    One statement whatever happened before (``INSERT … ON CONFLICT … DO UPDATE … WHERE``, PostgreSQL
-    and SQLite ≥ 3.35): two first saves of one question racing each other cannot collide on the
-    unique constraint. Returns the response id, or ``None`` when the stored ``seq`` is higher.
+    One statement, so one round trip and no transaction around it: the session row is locked in it
+    (``FOR UPDATE`` on PostgreSQL; SQLite takes its one write lock) and its status checked under that
+    lock, which orders this save against a concurrent submit or finish (they lock the same row and
+    change the status); ``INSERT … ON CONFLICT … DO UPDATE … WHERE`` (PostgreSQL, SQLite ≥ 3.35) lets
+    two first saves of one question race without colliding on the unique constraint. (``WHERE true``:
+    SQLite's parser needs a WHERE before ``ON CONFLICT`` in an ``INSERT … SELECT``.)
     """
     field = Response._meta.get_field
-    values = [session_id, question_id, field("selected").get_db_prep_save(selected, connection), text, seq,
+    values = [question_id, field("selected").get_db_prep_save(selected, connection), text, seq,
               field("saved_at").get_db_prep_save(now, connection)]
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     responses = table(Response)
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {responses} (session_id, question_id, selected, text, seq, saved_at, first_saved_at) "  # noqa: S608
-            f"VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (session_id, question_id) DO UPDATE SET "
+            f"WITH open_session AS (SELECT id FROM {table(TestSession)} WHERE id = %s AND status = %s{lock}) "  # noqa: S608
+            f"INSERT INTO {responses} (session_id, question_id, selected, text, seq, saved_at, first_saved_at) "
+            f"SELECT id, %s, %s, %s, %s, %s, %s FROM open_session WHERE true "
+            f"ON CONFLICT (session_id, question_id) DO UPDATE SET "
             f"selected = excluded.selected, text = excluded.text, seq = excluded.seq, saved_at = excluded.saved_at "
             f"WHERE {responses}.seq <= excluded.seq RETURNING id",
-            [*values, values[-1]],
+            [session_id, SessionStatus.IN_PROGRESS, *values, values[-1]],
         )
         row = cursor.fetchone()
     return row[0] if row else None

@@ -15,6 +15,7 @@ def health(request):
 
 
 urlpatterns = [
+    path("api/candidate/", include("candidates.api.candidate_urls")),
     path("", RedirectView.as_view(url=f"/{settings.ADMIN_URL}", permanent=False)),
     path(settings.ADMIN_URL, admin.site.urls),
     path("health/", health, name="health"),

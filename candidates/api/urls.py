@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candidates.api import candidate, invitations, recruiter, results, scorecards, webhooks
+from candidates.api import invitations, recruiter, results, scorecards, webhooks
 
 urlpatterns = [
     path("scorecards/", scorecards.ScorecardStartApi.as_view(), name="api-scorecard-start"),
@@ -18,12 +18,6 @@ urlpatterns = [
          name="api-test-session-extend"),
     path("test-sessions/<id:session_id>/grades/<id:question_id>/", recruiter.ResponseGradeApi.as_view(),
          name="api-test-session-grade"),
-    path("candidate/session/", candidate.SessionDetailApi.as_view(), name="api-candidate-session"),
-    path("candidate/session/start/", candidate.SessionStartApi.as_view(), name="api-candidate-start"),
-    path("candidate/session/responses/<id:question_id>/", candidate.ResponseSaveApi.as_view(),
-         name="api-candidate-response"),
-    path("candidate/session/submit/", candidate.SessionSubmitApi.as_view(), name="api-candidate-submit"),
-    path("candidate/session/events/", candidate.EventRecordApi.as_view(), name="api-candidate-events"),
     *invitations.urlpatterns,
     *results.urlpatterns,
     *webhooks.urlpatterns,

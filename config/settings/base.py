@@ -123,7 +123,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Off by default (Django's default): the check is a SELECT 1 round trip at the start of every request,
+    # 15 % of a web worker's time under autosave load (bench/). Without it a connection broken by a database
+    # restart fails one request per process, which Django then closes and replaces; the candidate's page
+    # retries its save. Turn it on where the database is often restarted or failed over under the app.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+# The candidate's hot statements (autosave, authentication) as prepared statements: off behind a
+# connection pooler in transaction mode that cannot keep them (candidates.rows.hot_cursor).
+ASSAY_PREPARED_STATEMENTS = env.bool("ASSAY_PREPARED_STATEMENTS", default=True)
+if ASSAY_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # psycopg prepares nothing, even on request, while the threshold is None (Django's default). Django's
+    # own cursors bind on the client and never prepare, so this only lets hot_cursor's requests through.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

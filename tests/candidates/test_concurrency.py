@@ -73,3 +73,56 @@ def test_concurrent_first_saves_of_one_question_keep_the_highest_seq(issued):
     assert stored.seq == 20
     assert stored.selected == [item.choice_order[0]]
     assert 20 in results
+
+
+def test_a_save_waiting_on_a_submit_in_flight_is_refused_and_stores_nothing(issued):
+    import threading
+    import time
+
+    from django.db import transaction
+
+    from candidates.enums import SessionStatus
+    from candidates.errors import SessionClosed
+    from candidates.models import Response
+    from candidates.services import response_save
+
+    session, _ = session_start(invitation=issued.invitation, now=timezone.now())
+    item = session.session_questions.order_by("position").first()
+    locked, release, outcome = threading.Event(), threading.Event(), {}
+
+    def submit_in_flight():
+        # What session_finish does first: lock the row and change its status, then (here) hold the
+        # transaction open while the save arrives.
+        try:
+            with transaction.atomic():
+                TestSession.objects.select_for_update().filter(pk=session.pk).update(status=SessionStatus.SUBMITTED)
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def save():
+        try:
+            response_save(session=session, question_id=item.question_id, selected=[item.choice_order[0]], seq=1,
+                          now=timezone.now())
+            outcome["saved"] = True
+        except SessionClosed:
+            outcome["refused"] = True
+        finally:
+            connections.close_all()
+
+    submitter = threading.Thread(target=submit_in_flight)
+    submitter.start()
+    assert locked.wait(10)
+    saver = threading.Thread(target=save)
+    saver.start()
+    time.sleep(0.5)
+    assert saver.is_alive(), "the save did not wait for the submit's lock on the session row"
+    release.set()
+    submitter.join(10)
+    saver.join(10)
+
+    # The save read the session as in progress (its caller's copy), waited on the row lock, then saw
+    # the committed status and wrote nothing.
+    assert outcome == {"refused": True}
+    assert not Response.objects.filter(session=session).exists()

@@ -45,8 +45,25 @@ def test_budget_autosave_three_statements(make_test):
     statements = _count(lambda: client.put(url, {"selected": [question["choices"][1]["id"]], "seq": 2},
                                            format="json"))
 
-    # The invitation with its session, the locked question row, the upsert (the issue allows four).
+    # The invitation with its session, the session's answer rules, the upsert (the issue allows four).
+    # Inside the test's transaction the rules are never kept, so this is the first-save path.
     assert statements == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_budget_autosave_two_statements_once_the_process_knows_the_session(make_test):
+    issued = make_test(3, "a@x.org")
+    client = _client(issued)
+    questions = client.post("/api/candidate/session/start/").json()["questions"]
+    first, second = (f"/api/candidate/session/responses/{q['id']}/" for q in questions[:2])
+    client.put(first, {"selected": [questions[0]["choices"][0]["id"]], "seq": 1}, format="json")
+
+    statements = _count(lambda: client.put(second, {"selected": [questions[1]["choices"][1]["id"]], "seq": 1},
+                                           format="json"))
+
+    # The invitation with its session, then the upsert that locks the session and checks its status:
+    # the session's questions and choice orders, frozen at start, were kept at the first save.
+    assert statements == 2
 
 
 def test_budget_start_does_not_grow_with_the_number_of_questions(make_test):
@@ -74,3 +91,25 @@ def test_budget_results_list_does_not_grow_with_the_number_of_sessions(make_test
         session_submit(session=session_start(invitation=issued.invitation, now=timezone.now())[0], now=timezone.now())
 
     assert _count(lambda: recruiter_api.get("/api/test-sessions/")) == with_one
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+@pytest.mark.parametrize("enabled", [True, False])
+def test_autosave_statements_are_prepared_on_postgresql_unless_turned_off(make_test, settings, enabled):
+    settings.ASSAY_PREPARED_STATEMENTS = enabled
+    issued = make_test(3, "a@x.org")
+    client = _client(issued)
+    question = client.post("/api/candidate/session/start/").json()["questions"][0]
+    url = f"/api/candidate/session/responses/{question['id']}/"
+
+    response = client.put(url, {"selected": [question["choices"][0]["id"]], "seq": 1}, format="json")
+
+    assert response.status_code == 200
+    upserts = [s for s in _prepared_statements() if "ON CONFLICT" in s]
+    assert bool(upserts) is enabled
