@@ -40,13 +40,18 @@ def session_state(session: TestSession, *, now: datetime) -> dict:
 
 def session_questions(session: TestSession) -> list[dict]:
     """The questions as the candidate sees them, with their saved answers (two queries, four the
-    first time a process meets these question versions).
+    first time a process meets these question versions; none for a session just started, which
+    carries its ``drawn_items``).
 
     Shape: ``[{"id", "position", "section", "kind", "points", "stem_html",
     "choices": [{"id", "html"}], "response": {"selected", "seq", "saved_at"} | None}]``.
     """
-    responses = responses_for_session(session=session)
-    rows = session_items_for_candidate(session=session)
+    rows = getattr(session, "drawn_items", None)
+    if rows is None:
+        responses = responses_for_session(session=session)
+        rows = session_items_for_candidate(session=session)
+    else:
+        responses = {}  # a session just started (``services.session_start``) has no responses yet
     questions = questions_for_candidates(row[0] for row in rows)
     items = []
     for question_id, position, section, points, choice_order in rows:

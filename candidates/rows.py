@@ -64,6 +64,26 @@ def table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert ``rows`` (tuples of Python values for the fields ``attnames``) into ``model``'s table in one
+    statement, each value prepared by its field as the ORM's ``bulk_create`` would (``get_db_prep_save``:
+    JSON, decimals, SQLite's datetimes). No instances, no signals, no ``pre_save`` (so no ``auto_now``), no
+    ids returned: for the start's 25 drawn items, where the ORM's compiler cost more than the insert.
+    Raises the database's ``IntegrityError`` as the ORM would, ``ValueError`` for a row of the wrong width.
+    Prepared on PostgreSQL (``hot_cursor``): a test's sessions all insert the same number of rows. A
+    statement holds at most 32,766 values (SQLite's limit), so ``rows`` must fit: one session's items do."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in attnames]
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [field.get_db_prep_save(value, connection)
+              for row in rows for field, value in zip(fields, row, strict=True)]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with hot_cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table(model)} ({columns}) VALUES "  # noqa: S608 - names from the model
+                       + ", ".join([placeholders] * len(rows)), params)
+
+
 @contextmanager
 def hot_cursor():
     """A cursor for the candidate's hot statements: on PostgreSQL with ``ASSAY_PREPARED_STATEMENTS`` (the

@@ -10,6 +10,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,7 +37,7 @@ from candidates.models import (
 from candidates.outbox import outbox_enqueue
 from candidates.queueing import enqueue_on_commit
 from candidates.reports import invitation_email_render, report_attachments, report_email_render, session_score
-from candidates.rows import hot_cursor, table
+from candidates.rows import Columns, hot_cursor, insert_rows, table
 from candidates.selectors import session_answer_rules
 from candidates.tokens import invitation_token_new
 from candidates.webhooks import session_finished_event
@@ -122,6 +123,8 @@ def session_start(
     ``client_user_agent`` are recorded on a new session (as ``session_client_seen`` would).
     Concurrent starts on one invitation give one session (row lock on the invitation, unique
     constraint as backstop). Raises ``InvitationUnavailable`` (revoked, or expired before starting).
+    A new session carries ``drawn_items``, the rows ``selectors.session_items_for_candidate`` would read
+    back, so the reply to the start needs no second read.
     """
     try:
         return _session_start(invitation=invitation, now=now, client_ip=client_ip,
@@ -131,21 +134,37 @@ def session_start(
         return TestSession.objects.get(invitation_id=invitation.pk), False
 
 
+_LOCKED_INVITATION = Columns(Invitation, "i", only=("status", "expires_at"))
+_STARTING_VERSION = Columns(PublishedVersion, "v")
+
+
+def _invitation_lock_for_start(invitation_id: int) -> tuple[Invitation, int | None, PublishedVersion]:
+    """Lock the invitation row (PostgreSQL; SQLite serialises writers anyway) and read, in one statement,
+    what a start decides on: its status and expiry, its session's id if one exists, its published version."""
+    lock = " FOR UPDATE OF i" if connection.features.has_select_for_update_of else ""
+    with hot_cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_LOCKED_INVITATION.sql}, s.id, {_STARTING_VERSION.sql} FROM {table(Invitation)} i "  # noqa: S608
+            f"JOIN {table(PublishedVersion)} v ON v.id = i.published_version_id "
+            f"LEFT JOIN {table(TestSession)} s ON s.invitation_id = i.id WHERE i.id = %s{lock}",
+            [invitation_id],
+        )
+        row = cursor.fetchone()
+    width = _LOCKED_INVITATION.width
+    return _LOCKED_INVITATION.instance(row), row[width], _STARTING_VERSION.instance(row, width + 1)
+
+
 @transaction.atomic
 def _session_start(
     *, invitation: Invitation, now: datetime, client_ip: str | None, client_user_agent: str
 ) -> tuple[TestSession, bool]:
-    invitation = Invitation.objects.select_for_update(of=("self",)).select_related(
-        "published_version", "test_session__published_version").get(pk=invitation.pk)
-    try:
-        return invitation.test_session, False
-    except TestSession.DoesNotExist:
-        pass
-    if invitation.status == InvitationStatus.REVOKED:
+    locked, session_id, version = _invitation_lock_for_start(invitation.pk)
+    if session_id is not None:
+        return TestSession.objects.select_related("published_version").get(pk=session_id), False
+    if locked.status == InvitationStatus.REVOKED:
         raise InvitationUnavailable("revoked", "This invitation has been revoked.")
-    if invitation.expires_at <= now:
+    if locked.expires_at <= now:
         raise InvitationUnavailable("expired", "This invitation has expired.")
-    version = invitation.published_version
     seed = secrets.randbits(63)
     rng = random.Random(seed)  # noqa: S311 - reproducible draw from a stored seed, not a secret
     topic_ids = {rule["topic_id"] for section in version.spec["sections"] for rule in section["rules"]}
@@ -155,18 +174,19 @@ def _session_start(
     questions = questions_for_candidates(d.question_id for d in form)
     deadline = now + timedelta(seconds=version.time_limit)
     session = TestSession.objects.create(
-        organization_id=invitation.organization_id, invitation=invitation, published_version=version,
+        organization_id=invitation.organization_id, invitation_id=invitation.pk, published_version=version,
         seed=seed, started_at=now, deadline=deadline, closes_at=deadline + timedelta(seconds=version.grace_period),
         client_ip=client_ip, client_user_agent=client_user_agent,
     )
-    SessionQuestion.objects.bulk_create(
-        SessionQuestion(
-            session=session, question_id=d.question_id, position=i, section_title=d.section_title, points=d.points,
-            choice_order=[c.pk for c in choices_order(list(questions[d.question_id].choices),
-                                                      rng if version.shuffle_choices else None)],
-        )
+    # As session_items_for_candidate reads them back: the reply to the start needs no second read.
+    session.drawn_items = [
+        (d.question_id, i, d.section_title, d.points.quantize(_CENTS),
+         [c.pk for c in choices_order(list(questions[d.question_id].choices),
+                                      rng if version.shuffle_choices else None)])
         for i, d in enumerate(form, start=1)
-    )
+    ]
+    insert_rows(SessionQuestion, ("session_id", "question_id", "position", "section_title", "points", "choice_order"),
+                [(session.pk, *item) for item in session.drawn_items])
     questions_mark_in_use(question_ids=[d.question_id for d in form])
     Invitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.STARTED)
     exposure_record_on_commit([d.question_id for d in form])
@@ -176,6 +196,9 @@ def _session_start(
     if (session.closes_at - now).total_seconds() <= settings.ASSAY_MAX_ETA:
         transaction.on_commit(lambda: _deadline_task_schedule(session_id=session.pk, closes_at=session.closes_at))
     return session, True
+
+
+_CENTS = Decimal("0.01")
 
 
 def _deadline_task_schedule(*, session_id: int, closes_at: datetime) -> None:

@@ -208,3 +208,18 @@ def test_api_nul_byte_in_a_topic_slug_is_a_400_not_a_500(recruiter_api, bank):
 
     assert response.status_code == 400
     assert "topic" in response.json()["sections"]["0"]["draw_rules"]["0"]
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_the_start_reply_shows_the_questions_as_stored(candidate_api, issued, shuffle):
+    # The start answers from what it drew, not from a re-read: the two must agree to the byte.
+    version = issued.invitation.published_version
+    version.shuffle_questions = version.shuffle_choices = shuffle
+    version.save(update_fields=["shuffle_questions", "shuffle_choices"])
+
+    started = candidate_api.post("/api/candidate/session/start/")
+    again = candidate_api.get("/api/candidate/session/")
+
+    assert started.status_code == 201
+    assert started.json()["questions"] == again.json()["questions"]
+    assert [q["position"] for q in started.json()["questions"]] == list(range(1, len(started.json()["questions"]) + 1))
