@@ -179,7 +179,7 @@ def main() -> None:
 
 
 def autosave_ceiling(bare_rps: float | None, *, sessions: int,
-                     steps=(50, 100, 200, 300, 350, 400, 450, 500, 550, 600, 650, 700, 800)) -> dict:
+                     steps=(50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 550, 600, 650, 700, 800)) -> dict:
     """Offered autosave rates (saves/s, one paced user each, each user its own session) in rising steps of
     25 s after a warm-up, each measured in its steady state (``locust(steady=True)``: from 5 s after all
     users started); the ceiling is the highest rate served in full with p99 < 100 ms. Stops at the first
