@@ -136,6 +136,7 @@ def session_start(
 
 _LOCKED_INVITATION = Columns(Invitation, "i", only=("status", "expires_at"))
 _STARTING_VERSION = Columns(PublishedVersion, "v")
+_CENTS = Decimal("0.01")  # SessionQuestion.points' decimal places, as the database returns them
 
 
 def _invitation_lock_for_start(invitation_id: int) -> tuple[Invitation, int | None, PublishedVersion]:
@@ -196,9 +197,6 @@ def _session_start(
     if (session.closes_at - now).total_seconds() <= settings.ASSAY_MAX_ETA:
         transaction.on_commit(lambda: _deadline_task_schedule(session_id=session.pk, closes_at=session.closes_at))
     return session, True
-
-
-_CENTS = Decimal("0.01")
 
 
 def _deadline_task_schedule(*, session_id: int, closes_at: datetime) -> None:
