@@ -96,6 +96,15 @@ class ResultRowOutput(serializers.Serializer):
         return reverse("recruiter-session-result", kwargs={"session_id": row["id"]})
 
 
+class ResultPageOutput(serializers.Serializer):
+    """One page of results as ``BoundedLimitOffsetPagination`` answers it (DRF's limit/offset shape)."""
+
+    count = serializers.IntegerField(help_text="Rows matching the filters, on all pages.")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ResultRowOutput(many=True)
+
+
 def _version_and_query(request, version_id: int) -> tuple[PublishedVersion, ResultsQuery]:
     """The organisation's version (404 otherwise, checked before the parameters so nothing is revealed)
     and the parsed query (``ValidationError`` → 400 naming the parameter). Applies lazy expiry first."""
@@ -110,7 +119,7 @@ def _version_and_query(request, version_id: int) -> tuple[PublishedVersion, Resu
 class VersionResultsApi(APIView):
     permission_classes = [IsRecruiter]
 
-    @extend_schema(parameters=QUERY_PARAMETERS, responses=ResultRowOutput(many=True),
+    @extend_schema(parameters=QUERY_PARAMETERS, responses=ResultPageOutput,
                    summary="Results of a published version: filter, sort, search, paginated (limit/offset)")
     def get(self, request, version_id: int):
         version, query = _version_and_query(request, version_id)
