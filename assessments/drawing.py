@@ -15,9 +15,11 @@ which keeps any one item from leaking faster than the others.
 
 import random
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.db.models import QuerySet
 
 from questionbank.enums import QuestionKind, QuestionStatus
 from questionbank.models import Question
@@ -60,21 +62,26 @@ class DrawError(Exception):
         super().__init__(" ".join(str(s) for s in shortfalls))
 
 
-def eligible_pool(spec: dict) -> dict[tuple[int, str], list[int]]:
-    """Ids of published choice questions of the spec's topics, keyed by ``(topic_id, difficulty)`` and by
-    ``(topic_id, "")`` for "any difficulty"; one query."""
+def eligible_questions(spec: dict) -> QuerySet[Question]:
+    """The published choice questions of the spec's topics, in id order: what a draw rule may use."""
     topic_ids = {rule["topic_id"] for section in spec["sections"] for rule in section["rules"]}
+    return (Question.objects.filter(topic_id__in=topic_ids, status=QuestionStatus.PUBLISHED)
+            .exclude(kind=QuestionKind.FREE_TEXT).order_by("id"))
+
+
+def pool_of(rows: Iterable[tuple[int, int, str]]) -> dict[tuple[int, str], list[int]]:
+    """``(id, topic_id, difficulty)`` rows of eligible questions, in id order, keyed by ``(topic_id,
+    difficulty)`` and by ``(topic_id, "")`` for "any difficulty"."""
     pool: dict[tuple[int, str], list[int]] = defaultdict(list)
-    rows = (
-        Question.objects.filter(topic_id__in=topic_ids, status=QuestionStatus.PUBLISHED)
-        .exclude(kind=QuestionKind.FREE_TEXT)
-        .order_by("id")
-        .values_list("id", "topic_id", "difficulty")
-    )
     for qid, topic_id, difficulty in rows:
         pool[(topic_id, difficulty)].append(qid)
         pool[(topic_id, "")].append(qid)
     return pool
+
+
+def eligible_pool(spec: dict) -> dict[tuple[int, str], list[int]]:
+    """``eligible_questions`` as ``pool_of`` keys them; one query."""
+    return pool_of(eligible_questions(spec).values_list("id", "topic_id", "difficulty"))
 
 
 def _pick(candidates: list[int], count: int, rng: random.Random | None, exposure: Mapping[int, int] | None):
@@ -87,17 +94,19 @@ def _pick(candidates: list[int], count: int, rng: random.Random | None, exposure
 
 
 def draw_form(
-    spec: dict, rng: random.Random | None = None, exposure: Mapping[int, int] | None = None
+    spec: dict, rng: random.Random | None = None, exposure: Mapping[int, int] | None = None,
+    *, pool: Mapping[tuple[int, str], list[int]] | None = None,
 ) -> list[DrawnQuestion]:
     """Draw one form from ``spec`` (shape: ``PublishedVersion.spec``).
 
     ``exposure`` maps question id → times drawn so far (missing ids count 0); with it, each rule
     takes its least-drawn eligible items, ties broken by ``rng``. With ``rng=None`` the draw is
     deterministic (lowest ids), which is what the publish check uses. No item appears twice;
-    only published choice questions are eligible. Returns questions in section order (fixed,
-    then rules in spec order). Raises ``DrawError`` naming every rule the bank cannot satisfy.
+    only published choice questions are eligible: ``pool`` (as ``eligible_pool`` returns it) when the
+    caller has read it already, else one query. Returns questions in section order (fixed, then rules in
+    spec order). Raises ``DrawError`` naming every rule the bank cannot satisfy.
     """
-    pool = eligible_pool(spec)
+    pool = eligible_pool(spec) if pool is None else pool
     used: set[int] = set()
     drawn: dict[tuple[int, int], list[DrawnQuestion]] = {}
     fixed: list[list[DrawnQuestion]] = []

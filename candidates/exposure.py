@@ -7,8 +7,9 @@ hourly statistics task recounts from ``SessionQuestion``, the record of what was
 """
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 
+from assessments.drawing import eligible_questions, pool_of
 from candidates.models import ItemExposure, SessionQuestion
 
 _BUMP_SQL = (
@@ -17,11 +18,13 @@ _BUMP_SQL = (
 )
 
 
-def exposure_for_topics(topic_ids) -> dict[int, int]:
-    """``{question_id: times drawn}`` for the questions of ``topic_ids`` that were ever drawn; one query."""
-    return dict(
-        ItemExposure.objects.filter(question__topic_id__in=topic_ids).values_list("question_id", "drawn")
-    )
+def pool_with_exposure(spec: dict) -> tuple[dict[tuple[int, str], list[int]], dict[int, int]]:
+    """What a start draws from, in one query: the spec's eligible pool (``assessments.drawing.eligible_pool``'s
+    shape) and ``{question_id: times drawn}`` for the eligible questions ever drawn."""
+    drawn = ItemExposure.objects.filter(question_id=OuterRef("pk")).values("drawn")
+    rows = list(eligible_questions(spec).annotate(drawn=Subquery(drawn)).values_list(
+        "id", "topic_id", "difficulty", "drawn"))
+    return pool_of(row[:3] for row in rows), {row[0]: row[3] for row in rows if row[3]}
 
 
 def exposure_record(question_ids: list[int]) -> None:

@@ -23,7 +23,7 @@ from assessments.drawing import choices_order, draw_form, sections_shuffle
 from assessments.models import PublishedVersion
 from candidates.enums import InvitationStatus, SessionStatus
 from candidates.errors import InvitationUnavailable, SessionClosed, StaleResponse, TooManyEvents
-from candidates.exposure import exposure_for_topics, exposure_record_on_commit
+from candidates.exposure import exposure_record_on_commit, pool_with_exposure
 from candidates.models import (
     Candidate,
     IntegrityEvent,
@@ -168,8 +168,8 @@ def _session_start(
         raise InvitationUnavailable("expired", "This invitation has expired.")
     seed = secrets.randbits(63)
     rng = random.Random(seed)  # noqa: S311 - reproducible draw from a stored seed, not a secret
-    topic_ids = {rule["topic_id"] for section in version.spec["sections"] for rule in section["rules"]}
-    form = draw_form(version.spec, rng, exposure=exposure_for_topics(topic_ids) if topic_ids else None)
+    pool, exposure = pool_with_exposure(version.spec)
+    form = draw_form(version.spec, rng, exposure=exposure, pool=pool)
     if version.shuffle_questions:
         form = sections_shuffle(form, rng)
     questions = questions_for_candidates(d.question_id for d in form)

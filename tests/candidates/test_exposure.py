@@ -5,8 +5,8 @@ from collections import Counter
 
 from django.utils import timezone
 
-from assessments.drawing import draw_form
-from candidates.exposure import exposure_for_topics, exposure_reconcile, exposure_record
+from assessments.drawing import draw_form, eligible_pool
+from candidates.exposure import exposure_reconcile, exposure_record, pool_with_exposure
 from candidates.models import ItemExposure, SessionQuestion
 from candidates.services import session_start
 from questionbank.models import Question
@@ -69,7 +69,7 @@ def test_session_start_records_exposure_after_commit(organization, recruiter, dj
         with django_capture_on_commit_callbacks(execute=True):
             session_start(invitation=invite(version, email=f"c{i}@example.com").invitation, now=timezone.now())
 
-    counts = exposure_for_topics([topic.pk])
+    counts = dict(ItemExposure.objects.filter(question__topic=topic).values_list("question_id", "drawn"))
     assert sum(counts.values()) == 12
     assert sorted(counts.values()) == [2] * 6                             # 12 draws spread over 6 items
 
@@ -85,3 +85,18 @@ def test_exposure_reconcile_recounts_from_drawn_forms(organization, recruiter, i
     assert exposure_reconcile() == len(drawn)
 
     assert dict(ItemExposure.objects.values_list("question_id", "drawn")) == dict.fromkeys(drawn, 1)
+
+
+def test_pool_with_exposure_is_the_eligible_pool_and_the_counts_of_its_questions(db):
+    topic, other = TopicFactory(slug="routing"), TopicFactory(slug="templates")
+    published = [question_make(topic, n=n, difficulty=("easy", "hard")[n % 2]).pk for n in range(4)]
+    retired = question_make(topic, n=9, status="retired").pk
+    elsewhere = question_make(other, n=1).pk
+    exposure_record([published[0], published[0], published[2]])
+    exposure_record([published[0], retired, elsewhere])
+
+    pool, exposure = pool_with_exposure(_spec(topic, 2))
+
+    assert pool == eligible_pool(_spec(topic, 2))
+    assert pool[(topic.pk, "hard")] == [published[1], published[3]]
+    assert exposure == {published[0]: 2, published[2]: 1}      # never drawn: absent; not eligible: absent

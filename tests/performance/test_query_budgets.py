@@ -71,11 +71,11 @@ def test_budget_start_does_not_grow_with_the_number_of_questions(make_test):
 
     with_one = _count(lambda: _client(one).post("/api/candidate/session/start/"))
 
-    # The invitation; its lock with the version; exposure; the eligible pool; the questions' choices and
+    # The invitation; its lock with the version; the eligible pool with its exposure; the questions' choices and
     # stems (twice: inside the test's transaction nothing is kept, a server process reads them once);
     # the session; its items; marking the versions in use; the invitation's status. The exposure bump
     # runs after commit, outside this count.
-    assert _count(lambda: _client(three).post("/api/candidate/session/start/")) == with_one == 12
+    assert _count(lambda: _client(three).post("/api/candidate/session/start/")) == with_one == 11
 
 
 def test_budget_submit_does_not_grow_with_the_number_of_questions(make_test):
