@@ -1,4 +1,5 @@
 import os
+import signal
 import subprocess
 import sys
 
@@ -35,6 +36,10 @@ class Command(BaseCommand):
                 "--concurrency", "2", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ])
             self.stdout.write(f"Celery worker and beat started (pid {worker.pid}).")
+        # A stop by signal (timeout, a service manager, a closed terminal) must also stop the worker: Python's
+        # default SIGTERM/SIGHUP handling ends the process without running the ``finally`` below.
+        for stop in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, lambda signum, frame: sys.exit(128 + signum))
         try:
             call_command("runserver", addrport, use_reloader=False)
         finally:
