@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.urls import reverse
 
 from assessments.drawing import choices_order, draw_form, sections_shuffle
@@ -350,12 +350,22 @@ def session_finish(*, session_id: int, status: str, finished_at: datetime, now: 
 
     Compare-and-set on ``status``: returns ``True`` only for the one caller that made the
     transition; every other call (repeat, concurrent, gone) returns ``False`` and does nothing.
+    A submit's ``finished_at`` is moved to the latest save's ``saved_at`` when a save that arrived
+    after the submit was applied before it (see below).
     """
     changed = TestSession.objects.filter(pk=session_id, status=SessionStatus.IN_PROGRESS).update(
         status=status, finished_at=finished_at
     )
     if changed != 1:
         return False
+    if status == SessionStatus.SUBMITTED:
+        # Two tabs: a save that arrived after this submit can still take the session's row lock first. It was
+        # applied, and is scored, before the submit, so the test finished after it. Read now that the lock is
+        # ours: this statement sees every save committed before, and no later one can land.
+        last_save = Response.objects.filter(session_id=session_id, saved_at__gt=finished_at).aggregate(
+            last=Max("saved_at"))["last"]
+        if last_save is not None:
+            TestSession.objects.filter(pk=session_id).update(finished_at=last_save)
     session = TestSession.objects.select_related(
         "invitation__candidate", "invitation__invited_by", "published_version"
     ).get(pk=session_id)

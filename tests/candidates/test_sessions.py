@@ -192,6 +192,29 @@ def test_session_submit_scores_and_queues_one_report(issued, recruiter, django_c
     assert message.alternatives[0].mimetype == "text/html"
 
 
+def test_a_save_applied_before_a_submit_that_arrived_earlier_moves_the_finish_to_it(issued):
+    # Two tabs: the submit arrived first, but the other tab's save took the session's lock first.
+    session, _ = session_start(invitation=issued.invitation, now=timezone.now())
+    submit_arrived = timezone.now()
+    save_arrived = submit_arrived + timedelta(milliseconds=40)
+    question_id, key = _key_of(session, 1)
+    response_save(session=session, question_id=question_id, selected=[key], seq=1, now=save_arrived)
+
+    session = session_submit(session=session, now=submit_arrived)
+
+    assert session.finished_at == save_arrived
+    assert session.raw_score == 1                                          # the save is scored
+
+
+def test_a_submit_after_every_save_finishes_when_it_arrived(issued):
+    session, _ = session_start(invitation=issued.invitation, now=timezone.now())
+    question_id, key = _key_of(session, 1)
+    response_save(session=session, question_id=question_id, selected=[key], seq=1, now=timezone.now())
+    submit_arrived = timezone.now()
+
+    assert session_submit(session=session, now=submit_arrived).finished_at == submit_arrived
+
+
 def test_session_finish_twice_transitions_once(issued):
     session, _ = session_start(invitation=issued.invitation, now=timezone.now())
     now = timezone.now()

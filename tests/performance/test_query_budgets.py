@@ -85,9 +85,9 @@ def test_budget_submit_does_not_grow_with_the_number_of_questions(make_test):
 
     with_one = _count(lambda: _client(one).post("/api/candidate/session/submit/"))
 
-    # The invitation; finishing (status, the session, its items, their choices, its responses, the score,
-    # the invitation, webhooks, the report email); the reply's session and version.
-    assert _count(lambda: _client(three).post("/api/candidate/session/submit/")) == with_one == 13
+    # The invitation; finishing (status, the latest save after it, the session, its items, their choices,
+    # its responses, the score, the invitation, webhooks, the report email); the reply's session and version.
+    assert _count(lambda: _client(three).post("/api/candidate/session/submit/")) == with_one == 14
 
 
 def test_budget_results_list_does_not_grow_with_the_number_of_sessions(make_test, recruiter_api):
