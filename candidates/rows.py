@@ -96,6 +96,8 @@ def hot_cursor():
             yield cursor
         return
     connection.ensure_connection()
+    # Django's own wrapping of a raw cursor (query log, execute wrappers, error translation): a private
+    # method, as is psycopg's _convert_query below; both are covered by the query-budget tests.
     with connection._prepare_cursor(_PreparedCursor(connection.connection)) as cursor:
         yield cursor
 

@@ -79,11 +79,15 @@ def session_get_for_invitation(*, invitation: Invitation) -> TestSession | None:
     return TestSession.objects.select_related("published_version").filter(invitation=invitation).first()
 
 
+# The shape of a session item as the candidate's pages use it; the start writes its rows in the same shape.
+SESSION_ITEM_FIELDS = ("question_id", "position", "section_title", "points", "choice_order")
+
+
 def session_items_for_candidate(*, session: TestSession) -> list[tuple[int, int, str, Decimal, list[int]]]:
-    """The session's drawn questions in order as ``(question_id, position, section_title, points,
-    choice_order)`` rows (one query); their text comes from ``questionbank.selectors.questions_for_candidates``."""
+    """The session's drawn questions in order as ``SESSION_ITEM_FIELDS`` rows (one query); their text
+    comes from ``questionbank.selectors.questions_for_candidates``."""
     return list(SessionQuestion.objects.filter(session=session).order_by("position").values_list(
-        "question_id", "position", "section_title", "points", "choice_order"))
+        *SESSION_ITEM_FIELDS))
 
 
 # Frozen at start (a session's questions and their choice orders never change, nor does a question

@@ -10,7 +10,6 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -38,7 +37,7 @@ from candidates.outbox import outbox_enqueue
 from candidates.queueing import enqueue_on_commit
 from candidates.reports import invitation_email_render, report_attachments, report_email_render, session_score
 from candidates.rows import Columns, hot_cursor, insert_rows, table
-from candidates.selectors import session_answer_rules
+from candidates.selectors import SESSION_ITEM_FIELDS, session_answer_rules
 from candidates.tokens import invitation_token_new
 from candidates.webhooks import session_finished_event
 from questionbank.enums import QuestionKind
@@ -136,7 +135,6 @@ def session_start(
 
 _LOCKED_INVITATION = Columns(Invitation, "i", only=("status", "expires_at"))
 _STARTING_VERSION = Columns(PublishedVersion, "v")
-_CENTS = Decimal("0.01")  # SessionQuestion.points' decimal places, as the database returns them
 
 
 def _invitation_lock_for_start(invitation_id: int) -> tuple[Invitation, int | None, PublishedVersion]:
@@ -181,12 +179,12 @@ def _session_start(
     )
     # As session_items_for_candidate reads them back: the reply to the start needs no second read.
     session.drawn_items = [
-        (d.question_id, i, d.section_title, d.points.quantize(_CENTS),
+        (d.question_id, i, d.section_title, d.points,
          [c.pk for c in choices_order(list(questions[d.question_id].choices),
                                       rng if version.shuffle_choices else None)])
         for i, d in enumerate(form, start=1)
     ]
-    insert_rows(SessionQuestion, ("session_id", "question_id", "position", "section_title", "points", "choice_order"),
+    insert_rows(SessionQuestion, ("session_id", *SESSION_ITEM_FIELDS),
                 [(session.pk, *item) for item in session.drawn_items])
     questions_mark_in_use(question_ids=[d.question_id for d in form])
     Invitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.STARTED)
@@ -251,6 +249,9 @@ def session_expire_if_due(*, session: TestSession, now: datetime) -> TestSession
     return session
 
 
+_SUBMITTED = "This test has been submitted: answers can no longer change."
+
+
 def response_save(
     *, session: TestSession, question_id: int, selected: list[int], seq: int, now: datetime, text: str = ""
 ) -> Response:
@@ -266,7 +267,7 @@ def response_save(
         session_expire_if_due(session=session, now=now)
         raise SessionClosed("Time is up: this answer was not saved.")
     if session.status != SessionStatus.IN_PROGRESS:
-        raise SessionClosed("This test has been submitted: answers can no longer change.")
+        raise SessionClosed(_SUBMITTED)
     rule = session_answer_rules(session_id=session.pk).get(question_id)
     if rule is None:
         raise ValidationError({"question": ["This question is not part of your test."]})
@@ -286,7 +287,7 @@ def response_save(
                                    seq=seq, now=now)
     if response_id is None:
         if TestSession.objects.filter(pk=session.pk).exclude(status=SessionStatus.IN_PROGRESS).exists():
-            raise SessionClosed("This test has been submitted: answers can no longer change.")
+            raise SessionClosed(_SUBMITTED)
         stored = Response.objects.get(session_id=session.pk, question_id=question_id)
         raise StaleResponse("A newer answer to this question is already saved.", selected=stored.selected,
                             seq=stored.seq, text=stored.text)
