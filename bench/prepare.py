@@ -1,6 +1,7 @@
 """Data for the benchmarks, written straight to the benchmark database (run by bench/run.py).
 
     python bench/prepare.py invitations N TOKENS.json   # org, recruiter, a published 25-question test, N invitations
+                                                        # with their forms drawn ahead
     python bench/prepare.py cohort N SECONDS            # N started sessions closing in SECONDS
     python bench/prepare.py finished N                  # N finished sessions, every question answered
     python bench/prepare.py cohort-lags SINCE_ISO       # lags of the cohort: JSON on stdout
@@ -33,6 +34,7 @@ from candidates.models import (  # noqa: E402
     SessionQuestion,
     TestSession,
 )
+from candidates.prepared_forms import form_prepare  # noqa: E402
 from candidates.services import invitation_create, session_start  # noqa: E402
 from candidates.tokens import invitation_token_new  # noqa: E402
 from questionbank.models import Topic  # noqa: E402
@@ -63,10 +65,14 @@ def version() -> PublishedVersion:
 def invitations(count: int, out: str) -> None:
     v = version()
     now = timezone.now()
-    tokens = [invitation_create(published_version=v, name=f"Bench {i}", email=f"bench{i}@example.com",
-                                expires_at=now + timedelta(days=1), invited_by=None, now=now).token
+    issued = [invitation_create(published_version=v, name=f"Bench {i}", email=f"bench{i}@example.com",
+                                expires_at=now + timedelta(days=1), invited_by=None, now=now)
               for i in range(count)]
-    Path(out).write_text(json.dumps(tokens))
+    # As the worker does after each invitation (its queued tasks then find the forms there and stop): the
+    # benchmarks measure starts of invitations whose forms were drawn ahead, as a cohort's are.
+    for one in issued:
+        form_prepare(invitation_id=one.invitation.pk, now=now)
+    Path(out).write_text(json.dumps([one.token for one in issued]))
 
 
 def _sessions(count: int, *, started_at, deadline, closes_at) -> list[TestSession]:

@@ -1,16 +1,20 @@
-"""Item exposure: how many sessions each question version has been drawn into.
+"""Item exposure: how many forms (started sessions and forms prepared ahead) each question version is in.
 
-Counts feed the exposure-aware draw (``assessments.drawing``). They are bumped after a start
-commits, outside its transaction, so simultaneous starts never queue on the same counter rows;
-a lost bump (a crash between commit and bump) only makes the draw slightly less even, and the
-hourly statistics task recounts from ``SessionQuestion``, the record of what was drawn.
+Counts feed the exposure-aware draw (``assessments.drawing``). They are bumped after a draw (a start, or
+a form prepared ahead) commits, outside its transaction, so simultaneous starts never queue on the same
+counter rows; a lost bump (a crash between commit and bump) only makes the draw slightly less even, and
+the hourly statistics task recounts from ``SessionQuestion`` and ``PreparedItem``, the record of what was
+drawn.
 """
+
+from collections import Counter
 
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery
 
 from assessments.drawing import eligible_questions, pool_of
-from candidates.models import ItemExposure, SessionQuestion
+from candidates.enums import InvitationStatus
+from candidates.models import ItemExposure, PreparedItem, SessionQuestion
 
 _BUMP_SQL = (
     "INSERT INTO {table} (question_id, drawn) VALUES {rows} "
@@ -47,9 +51,16 @@ def exposure_record_on_commit(question_ids: list[int]) -> None:
 
 @transaction.atomic
 def exposure_reconcile() -> int:
-    """Recount every question's exposure from the drawn forms; returns how many questions have one."""
-    counts = SessionQuestion.objects.values("question_id").annotate(n=Count("id")).values_list("question_id", "n")
-    rows = [ItemExposure(question_id=qid, drawn=n) for qid, n in counts]
+    """Recount every question's exposure from the drawn forms: the sessions' items, and the items of forms
+    prepared for invitations that may still start (pending, no session yet). Returns how many questions
+    have one."""
+    counts = Counter(dict(
+        SessionQuestion.objects.values("question_id").annotate(n=Count("id")).values_list("question_id", "n")))
+    counts.update(dict(
+        PreparedItem.objects.filter(form__invitation__status=InvitationStatus.PENDING,
+                                    form__invitation__test_session__isnull=True)
+        .values("question_id").annotate(n=Count("id")).values_list("question_id", "n")))
+    rows = [ItemExposure(question_id=qid, drawn=n) for qid, n in counts.items()]
     ItemExposure.objects.all().delete()
     ItemExposure.objects.bulk_create(rows, batch_size=1000)
     return len(rows)

@@ -33,7 +33,7 @@ from django.db.models import Q
 
 from assessments.models import PublishedVersion
 from candidates.enums import EmailStatus, InvitationStatus
-from candidates.models import Invitation, OutboxEmail, SessionReset, TestSession
+from candidates.models import Invitation, OutboxEmail, PreparedForm, SessionReset, TestSession
 from candidates.outbox import outbox_enqueue
 from candidates.reports import invitation_email_render
 from candidates.services import IssuedInvitation, invitation_create
@@ -387,7 +387,8 @@ def session_reset(*, invitation: Invitation, reason: str, reset_by=None, now: da
     """Wipe the invitation's test session so the candidate can start again with the same link.
 
     Snapshots the session into a ``SessionReset`` (who, why, when, what), deletes the session (its
-    questions, responses, events and extensions go with it) and sets the invitation back to pending;
+    questions, responses, events and extensions go with it) with the form prepared for it, so the next start
+    draws a new one, and sets the invitation back to pending;
     an invitation that has expired meanwhile gets ``DEFAULT_EXPIRY_DAYS`` more from ``now``, or the
     candidate could not start again. The invitation row is locked throughout, so a concurrent start or
     second reset waits. Raises ``ValidationError``: ``reason`` empty (or over 500 characters), ``session``
@@ -408,6 +409,8 @@ def session_reset(*, invitation: Invitation, reason: str, reset_by=None, now: da
                                         reset_by=reset_by, reset_at=now)
     # A deadline task still queued for this session finds no row and does nothing.
     session.delete()
+    # The next start draws a new form: the candidate has seen this one.
+    PreparedForm.objects.filter(invitation_id=locked.pk).delete()
     locked.status = InvitationStatus.PENDING
     if locked.expires_at <= now:
         locked.expires_at = now + timedelta(days=DEFAULT_EXPIRY_DAYS)

@@ -145,6 +145,46 @@ class SessionQuestion(models.Model):
         return f"#{self.position}: question {self.question_id}"
 
 
+class PreparedForm(models.Model):
+    """A form drawn ahead for an invitation, so that pressing Start only stamps the clock.
+
+    Drawn (``candidates.prepared_forms.form_prepare``) by a task queued when the invitation is
+    created, exactly as a start would draw it (``seed``, exposure-aware, shuffled as the version says);
+    its items count as exposure from then on. The start copies ``items`` into the new session when every
+    one of them is still a published question (``item_count`` of them), and draws afresh otherwise.
+    Kept after the start (the session's items are the record); removed when a session is reset.
+    """
+
+    invitation = models.OneToOneField(Invitation, primary_key=True, on_delete=models.CASCADE,
+                                      related_name="prepared_form")
+    seed = models.BigIntegerField(help_text="Seed of the draw and of the shuffles.")
+    item_count = models.PositiveSmallIntegerField()
+    prepared_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"form prepared for invitation {self.invitation_id}"
+
+
+class PreparedItem(models.Model):
+    """One question of a prepared form, in the shape of a ``SessionQuestion``."""
+
+    form = models.ForeignKey(PreparedForm, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    section_title = models.CharField(max_length=200, blank=True)
+    points = models.DecimalField(max_digits=6, decimal_places=2)
+    choice_order = models.JSONField(help_text="Choice ids in the order the candidate will see them.")
+
+    class Meta:
+        ordering = ["form_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "position"], name="prepared_item_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.position}: question {self.question_id}"
+
+
 class Response(models.Model):
     """The candidate's current answer to one question of a session.
 
@@ -404,9 +444,11 @@ class ScorecardAmendment(models.Model):
 
 
 class ItemExposure(models.Model):
-    """How many sessions a question version has been drawn into: the draw prefers the least shown.
+    """How many forms a question version has been drawn into (started sessions, and forms prepared ahead
+    for invitations): the draw prefers the least shown.
 
-    Incremented after each start commits; reconciled from ``SessionQuestion`` by the statistics task.
+    Incremented after each draw commits; reconciled from ``SessionQuestion`` and ``PreparedItem`` by the
+    statistics task.
     """
 
     question = models.OneToOneField(Question, primary_key=True, on_delete=models.CASCADE, related_name="+")

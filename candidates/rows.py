@@ -18,9 +18,9 @@ from django.db import connection
 
 class Columns:
     """The columns of ``model`` (all concrete fields, or only ``only``, or all but ``exclude``) under
-    table ``alias``: ``sql`` for a SELECT list, ``width`` columns wide; ``instance(row, start)`` builds the
-    model from ``row[start:start + width]``, or returns ``None`` when its primary key is NULL (the
-    missing side of an outer join)."""
+    table ``alias`` (unqualified when empty, as a RETURNING clause wants them): ``sql`` for a SELECT list,
+    ``width`` columns wide; ``instance(row, start)`` builds the model from ``row[start:start + width]``, or
+    returns ``None`` when its primary key is NULL (the missing side of an outer join)."""
 
     def __init__(self, model, alias: str, *, only: tuple[str, ...] = (), exclude: tuple[str, ...] = ()):
         self.model, self.alias = model, alias
@@ -35,7 +35,8 @@ class Columns:
     def sql(self) -> str:
         # Built at first use, not at import: the database backend is known by then (one per process).
         quote = connection.ops.quote_name
-        return ", ".join(f"{self.alias}.{quote(f.column)}" for f in self.fields)
+        prefix = f"{self.alias}." if self.alias else ""
+        return ", ".join(f"{prefix}{quote(f.column)}" for f in self.fields)
 
     def _converters_for_fields(self) -> list[tuple[int, object, list]]:
         # As SQLCompiler.get_converters: the backend's converters, then the field's own.

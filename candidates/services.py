@@ -6,8 +6,6 @@ often and however concurrently it runs, a session transitions, is scored and is 
 """
 
 import logging
-import random
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,11 +16,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.urls import reverse
 
-from assessments.drawing import choices_order, draw_form, sections_shuffle
 from assessments.models import PublishedVersion
 from candidates.enums import InvitationStatus, SessionStatus
 from candidates.errors import InvitationUnavailable, SessionClosed, StaleResponse, TooManyEvents
-from candidates.exposure import exposure_record_on_commit, pool_with_exposure
 from candidates.models import (
     Candidate,
     IntegrityEvent,
@@ -34,6 +30,13 @@ from candidates.models import (
     TimeExtension,
 )
 from candidates.outbox import outbox_enqueue
+from candidates.prepared_forms import (
+    form_draw,
+    form_drawn_record,
+    new_seed,
+    prepared_form_usable_sql,
+    prepared_items_take,
+)
 from candidates.queueing import enqueue_on_commit
 from candidates.reports import invitation_email_render, report_attachments, report_email_render, session_score
 from candidates.rows import Columns, hot_cursor, insert_rows, table
@@ -41,8 +44,6 @@ from candidates.selectors import SESSION_ITEM_FIELDS, session_answer_rules
 from candidates.tokens import invitation_token_new
 from candidates.webhooks import session_finished_event
 from questionbank.enums import QuestionKind
-from questionbank.selectors import questions_for_candidates
-from questionbank.services import questions_mark_in_use
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,8 @@ def invitation_create(
 ) -> IssuedInvitation:
     """Invite a candidate (created or reused by email within the organisation) to a published version.
 
-    Emails the candidate their personal link (outbox, after commit). An empty ``name`` keeps an
+    Emails the candidate their personal link (outbox, after commit) and, after commit, queues the drawing
+    of their form (``candidates.prepared_forms``) so that their start only stamps the clock. An empty ``name`` keeps an
     existing candidate's name, and names a new candidate after the email's local part. Raises
     ``ValidationError`` when ``expires_at`` is not in the future.
     """
@@ -91,6 +93,9 @@ def invitation_create(
     subject, text, html = invitation_email_render(invitation=invitation, link=issued.link)
     outbox_enqueue(dedup_key=f"invitation:{invitation.pk}", to=candidate.email, subject=subject,
                    body_text=text, body_html=html)
+    from candidates.tasks import prepare_form  # tasks import services
+
+    enqueue_on_commit(prepare_form, invitation_id=invitation.pk)
     return issued
 
 
@@ -123,7 +128,8 @@ def session_start(
     Concurrent starts on one invitation give one session (row lock on the invitation, unique
     constraint as backstop). Raises ``InvitationUnavailable`` (revoked, or expired before starting).
     A new session carries ``drawn_items``, the rows ``selectors.session_items_for_candidate`` would read
-    back, so the reply to the start needs no second read.
+    back, so the reply to the start needs no second read. The form is the invitation's prepared form when
+    it has a usable one (``candidates.prepared_forms``), else drawn now.
     """
     try:
         return _session_start(invitation=invitation, now=now, client_ip=client_ip,
@@ -137,58 +143,51 @@ _LOCKED_INVITATION = Columns(Invitation, "i", only=("status", "expires_at"))
 _STARTING_VERSION = Columns(PublishedVersion, "v")
 
 
-def _invitation_lock_for_start(invitation_id: int) -> tuple[Invitation, int | None, PublishedVersion]:
+def _invitation_lock_for_start(invitation_id: int) -> tuple[Invitation, int | None, PublishedVersion, int | None]:
     """Lock the invitation row (PostgreSQL; SQLite serialises writers anyway) and read, in one statement,
-    what a start decides on: its status and expiry, its session's id if one exists, its published version."""
+    what a start decides on: its status and expiry, its session's id if one exists, its published version,
+    and the seed of its prepared form when that form can be used (``prepared_forms``), else ``None``."""
     lock = " FOR UPDATE OF i" if connection.features.has_select_for_update_of else ""
     with hot_cursor() as cursor:
         cursor.execute(
-            f"SELECT {_LOCKED_INVITATION.sql}, s.id, {_STARTING_VERSION.sql} FROM {table(Invitation)} i "  # noqa: S608
-            f"JOIN {table(PublishedVersion)} v ON v.id = i.published_version_id "
+            f"SELECT {_LOCKED_INVITATION.sql}, s.id, {_STARTING_VERSION.sql}, {prepared_form_usable_sql('i')} "  # noqa: S608
+            f"FROM {table(Invitation)} i JOIN {table(PublishedVersion)} v ON v.id = i.published_version_id "
             f"LEFT JOIN {table(TestSession)} s ON s.invitation_id = i.id WHERE i.id = %s{lock}",
             [invitation_id],
         )
         row = cursor.fetchone()
     width = _LOCKED_INVITATION.width
-    return _LOCKED_INVITATION.instance(row), row[width], _STARTING_VERSION.instance(row, width + 1)
+    version = _STARTING_VERSION.instance(row, width + 1)
+    return _LOCKED_INVITATION.instance(row), row[width], version, row[width + 1 + _STARTING_VERSION.width]
 
 
 @transaction.atomic
 def _session_start(
     *, invitation: Invitation, now: datetime, client_ip: str | None, client_user_agent: str
 ) -> tuple[TestSession, bool]:
-    locked, session_id, version = _invitation_lock_for_start(invitation.pk)
+    locked, session_id, version, prepared_seed = _invitation_lock_for_start(invitation.pk)
     if session_id is not None:
         return TestSession.objects.select_related("published_version").get(pk=session_id), False
     if locked.status == InvitationStatus.REVOKED:
         raise InvitationUnavailable("revoked", "This invitation has been revoked.")
     if locked.expires_at <= now:
         raise InvitationUnavailable("expired", "This invitation has expired.")
-    seed = secrets.randbits(63)
-    rng = random.Random(seed)  # noqa: S311 - reproducible draw from a stored seed, not a secret
-    pool, exposure = pool_with_exposure(version.spec)
-    form = draw_form(version.spec, rng, exposure=exposure, pool=pool)
-    if version.shuffle_questions:
-        form = sections_shuffle(form, rng)
-    questions = questions_for_candidates(d.question_id for d in form)
+    seed = new_seed() if prepared_seed is None else prepared_seed
+    drawn = form_draw(version, seed) if prepared_seed is None else None
     deadline = now + timedelta(seconds=version.time_limit)
     session = TestSession.objects.create(
         organization_id=invitation.organization_id, invitation_id=invitation.pk, published_version=version,
         seed=seed, started_at=now, deadline=deadline, closes_at=deadline + timedelta(seconds=version.grace_period),
         client_ip=client_ip, client_user_agent=client_user_agent,
     )
-    # As session_items_for_candidate reads them back: the reply to the start needs no second read.
-    session.drawn_items = [
-        (d.question_id, i, d.section_title, d.points,
-         [c.pk for c in choices_order(list(questions[d.question_id].choices),
-                                      rng if version.shuffle_choices else None)])
-        for i, d in enumerate(form, start=1)
-    ]
-    insert_rows(SessionQuestion, ("session_id", *SESSION_ITEM_FIELDS),
-                [(session.pk, *item) for item in session.drawn_items])
-    questions_mark_in_use(question_ids=[d.question_id for d in form])
+    if drawn is None:
+        # Drawn ahead: its versions were frozen and its exposure counted when it was prepared.
+        session.drawn_items = prepared_items_take(session_id=session.pk, invitation_id=invitation.pk)
+    else:
+        session.drawn_items = drawn
+        insert_rows(SessionQuestion, ("session_id", *SESSION_ITEM_FIELDS), [(session.pk, *item) for item in drawn])
+        form_drawn_record([item[0] for item in drawn])
     Invitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.STARTED)
-    exposure_record_on_commit([d.question_id for d in form])
 
     # The fast path only: the sweeper is the guarantee. An ETA beyond half the broker's visibility
     # timeout would be redelivered while still waiting, so long tests rely on the sweeper alone.

@@ -10,6 +10,7 @@ from django.utils import timezone
 from candidates.finishing import sessions_finish_due
 from candidates.models import TestSession
 from candidates.outbox import TransientEmailError, outbox_pending_ids, outbox_send
+from candidates.prepared_forms import form_prepare
 from candidates.services import sessions_sweep
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,13 @@ def finish_session_at_deadline(*, session_id: int) -> bool:
     if closes_at is None or now <= closes_at:
         return False
     return session_id in sessions_finish_due(now=now)
+
+
+@shared_task(name="candidates.prepare_form")
+def prepare_form(*, invitation_id: int) -> bool:
+    """Draw the invitation's form ahead of its start (``candidates.prepared_forms``); returns whether one was
+    stored (``False`` when it exists already or the invitation cannot start)."""
+    return form_prepare(invitation_id=invitation_id, now=timezone.now())
 
 
 @shared_task(

@@ -223,13 +223,15 @@ WEBHOOK_STALE_CLAIM = env.int("WEBHOOK_STALE_CLAIM", default=300)
 WEBHOOK_SWEEP_BATCH = env.int("WEBHOOK_SWEEP_BATCH", default=200)
 # SSRF guard: off, webhook URLs must be https and resolve to public addresses only.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
-# Outbound work (emails with their PDF, webhooks) has its own queue, so a cohort's thousands of reports
-# never hold back the deadline sweeps; a worker consumes every queue listed here unless told otherwise.
+# Work no candidate waits on (emails with their PDF, webhooks, forms drawn ahead of a start) has its own
+# queue, so a cohort's thousands of reports or invitations never hold back the deadline sweeps; a worker
+# consumes every queue listed here unless told otherwise.
 CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("outbound", routing_key="outbound"))
 CELERY_TASK_ROUTES = {
     "candidates.send_outbox_email": {"queue": "outbound"},
     "candidates.send_outbox_emails": {"queue": "outbound"},
     "candidates.deliver_webhook": {"queue": "outbound"},
+    "candidates.prepare_form": {"queue": "outbound"},
 }
 # The recruiter's report email carries the candidate report as a PDF (about 0.4 s of CPU each).
 REPORT_PDF_ATTACHED = env.bool("REPORT_PDF_ATTACHED", default=True)
