@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from questionbank.enums import QuestionStatus
 from questionbank.models import Choice, Question, Topic
-from questionbank.rendering import render_inline_markdown, render_markdown
+from questionbank.rendering import render_many
 
 
 def topic_list() -> QuerySet[Topic]:
@@ -86,8 +86,9 @@ def questions_not_known_in_use(question_ids) -> list[int]:
 def questions_for_candidates(question_ids) -> dict[int, CandidateQuestion]:
     """``{question_id: CandidateQuestion}`` for ``question_ids`` (missing ids are left out).
 
-    Two queries for the versions this process has not kept, none for the others: every start and
-    every page load of a test reads the same few hundred questions, rendered once per process.
+    Two queries (and the shared cache of rendered Markdown, ``rendering.render_many``) for the versions this
+    process has not kept, none for the others: every start and every page load of a test reads the same
+    few hundred questions, rendered once and kept by each process.
     Versions are kept only when read outside a transaction, from committed rows marked in use (a
     transaction that marks them could still roll back, and the version then stay editable).
     """
@@ -96,13 +97,17 @@ def questions_for_candidates(question_ids) -> dict[int, CandidateQuestion]:
     missing = [qid for qid in wanted if qid not in found]
     if not missing:
         return found
+    choice_rows = list(Choice.objects.filter(question_id__in=missing).order_by("question_id", "order", "id")
+                       .values_list("question_id", "id", "pinned", "text"))
+    question_rows = list(Question.objects.filter(pk__in=missing).values_list("id", "kind", "stem", "in_use"))
     choices: dict[int, list[CandidateChoice]] = {qid: [] for qid in missing}
-    for qid, cid, pinned, text in Choice.objects.filter(question_id__in=missing).order_by(
-            "question_id", "order", "id").values_list("question_id", "id", "pinned", "text"):
-        choices[qid].append(CandidateChoice(cid, pinned, render_inline_markdown(text)))
+    for (qid, cid, pinned, _), html in zip(choice_rows, render_many([r[3] for r in choice_rows], inline=True),
+                                          strict=True):
+        choices[qid].append(CandidateChoice(cid, pinned, html))
     keep = not connection.in_atomic_block
-    for qid, kind, stem, in_use in Question.objects.filter(pk__in=missing).values_list("id", "kind", "stem", "in_use"):
-        found[qid] = CandidateQuestion(qid, kind, render_markdown(stem), tuple(choices[qid]))
+    for (qid, kind, _, in_use), stem_html in zip(question_rows, render_many([r[2] for r in question_rows]),
+                                                  strict=True):
+        found[qid] = CandidateQuestion(qid, kind, stem_html, tuple(choices[qid]))
         if keep and in_use:
             if len(_IN_USE) >= _IN_USE_MAX:
                 _IN_USE.clear()  # a bank this large is not expected; start over rather than grow

@@ -62,7 +62,8 @@ def test_the_start_copies_the_prepared_form_and_answers_with_it(version, django_
     with django_capture_on_commit_callbacks(execute=True):
         session, created = session_start(invitation=issued.invitation, now=timezone.now())
 
-    assert created and session.seed == seed
+    assert created
+    assert session.seed == seed
     assert _session_items(session) == prepared == session.drawn_items
     # Counted once, when it was drawn: the start adds nothing.
     assert dict(ItemExposure.objects.values_list("question_id", "drawn")) == exposure_before
@@ -84,7 +85,8 @@ def test_a_form_with_a_retired_item_is_drawn_afresh_at_start(version, django_cap
     session, _ = session_start(invitation=issued.invitation, now=timezone.now())
 
     drawn = [item[0] for item in _session_items(session)]
-    assert len(drawn) == 4 and retired.pk not in drawn
+    assert len(drawn) == 4
+    assert retired.pk not in drawn
     assert session.seed != PreparedForm.objects.get().seed
 
 
@@ -94,7 +96,8 @@ def test_a_start_without_a_prepared_form_draws_one(version):
 
     session, created = session_start(invitation=issued.invitation, now=timezone.now())
 
-    assert created and len(_session_items(session)) == 4 == len(session.drawn_items)
+    assert created
+    assert len(_session_items(session)) == 4 == len(session.drawn_items)
 
 
 def test_form_prepare_runs_once_and_only_for_an_invitation_that_can_start(version):
@@ -121,7 +124,8 @@ def test_a_reset_session_starts_again_on_a_new_draw(version, recruiter, django_c
     session_reset(invitation=issued.invitation, reason="Power cut", reset_by=recruiter, now=timezone.now())
     second, created = session_start(invitation=Invitation.objects.get(), now=timezone.now())
 
-    assert created and not PreparedForm.objects.exists()
+    assert created
+    assert not PreparedForm.objects.exists()
     assert second.seed != first.seed
 
 

@@ -78,6 +78,18 @@ def test_budget_start_does_not_grow_with_the_number_of_questions(make_test):
     assert _count(lambda: _client(three).post("/api/candidate/session/start/")) == with_one == 11
 
 
+def test_budget_start_of_a_form_drawn_ahead(make_test, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):          # the invitation's task draws the forms
+        one, three = make_test(1, "one@x.org"), make_test(3, "three@x.org")
+
+    with_one = _count(lambda: _client(one).post("/api/candidate/session/start/"))
+
+    # The invitation; its lock with the version and the prepared form's seed; the session; its items copied
+    # from the form; the invitation's status; the questions' choices and stems (inside the test's transaction
+    # nothing is kept: a server process has them after its first start).
+    assert _count(lambda: _client(three).post("/api/candidate/session/start/")) == with_one == 7
+
+
 def test_budget_submit_does_not_grow_with_the_number_of_questions(make_test):
     one, three = make_test(1, "one@x.org"), make_test(3, "three@x.org")
     for issued in (one, three):

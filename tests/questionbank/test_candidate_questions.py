@@ -5,7 +5,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from questionbank.models import Question
-from questionbank.selectors import questions_for_candidates, questions_not_known_in_use
+from questionbank.rendering import render_inline_markdown, render_many, render_markdown
+from questionbank.selectors import questions_for_candidates, questions_in_use_forget, questions_not_known_in_use
 from questionbank.services import questions_mark_in_use
 from tests.factories import TopicFactory, question_make
 
@@ -50,3 +51,29 @@ def test_reads_inside_a_transaction_are_not_kept():
 
     # The marking rolled back: the version is editable again and must be read afresh.
     assert _queries(lambda: questions_for_candidates([question.pk])) == 2
+
+
+def test_a_new_process_fetches_what_another_rendered_from_the_shared_cache():
+    question = question_make(TopicFactory(slug="shared"), keys=(1,))
+    Question.objects.filter(pk=question.pk).update(in_use=True)
+    questions_for_candidates([question.pk])
+    questions_in_use_forget()                        # another process: nothing of its own kept
+    render_markdown.cache_clear()
+    render_inline_markdown.cache_clear()
+
+    again = questions_for_candidates([question.pk])[question.pk]
+
+    assert "<pre" in again.stem_html
+    assert [c.html for c in again.choices] == ["choice 0", "choice 1", "choice 2", "choice 3"]
+    assert render_markdown.cache_info().misses == 0  # fetched, not rendered
+    assert render_inline_markdown.cache_info().misses == 0
+
+
+def test_the_shared_rendering_is_keyed_by_the_text_so_an_edit_is_rendered_anew():
+    assert render_many(["**a**", "b"], inline=True) == ["<strong>a</strong>", "b"]
+    render_markdown.cache_clear()
+    render_inline_markdown.cache_clear()
+
+    assert render_many(["**a**", "*c*"], inline=True) == ["<strong>a</strong>", "<em>c</em>"]
+    assert render_inline_markdown.cache_info().misses == 1          # only the new text
+    assert render_many(["**a**"]) == ["<p><strong>a</strong></p>"]  # block and inline kept apart
