@@ -108,6 +108,7 @@ def prepared_form_usable_sql(invitation_alias: str) -> str:
 
 
 _TAKEN = Columns(SessionQuestion, "", only=SESSION_ITEM_FIELDS)
+_TAKEN_AT = [_TAKEN.attnames.index(f) for f in SESSION_ITEM_FIELDS]
 
 
 def prepared_items_take(*, session_id: int, invitation_id: int) -> list[FormItem]:
@@ -122,6 +123,6 @@ def prepared_items_take(*, session_id: int, invitation_id: int) -> list[FormItem
             [session_id, invitation_id],
         )
         rows = cursor.fetchall()
-    items = [_TAKEN.instance(row) for row in rows]
     # RETURNING gives no order: the position does.
-    return sorted((tuple(getattr(i, f) for f in SESSION_ITEM_FIELDS) for i in items), key=lambda item: item[1])
+    items = (_TAKEN.values(row) for row in rows)
+    return sorted((tuple(values[i] for i in _TAKEN_AT) for values in items), key=lambda item: item[1])

@@ -48,7 +48,9 @@ class Columns:
                 out.append((i, col, converters))
         return out
 
-    def instance(self, row, start: int = 0):
+    def values(self, row, start: int = 0) -> list | None:
+        """The Python values of ``row[start:start + width]`` in ``attnames`` order (``None`` for a NULL
+        primary key): what ``instance`` builds the model from, for callers that need no instance."""
         values = list(row[start:start + self.width])
         if values[self._pk] is None:
             return None
@@ -57,7 +59,11 @@ class Columns:
         for i, col, converters in self._converters:
             for converter in converters:
                 values[i] = converter(values[i], col, connection)
-        return self.model.from_db(connection.alias, self.attnames, values)
+        return values
+
+    def instance(self, row, start: int = 0):
+        values = self.values(row, start)
+        return None if values is None else self.model.from_db(connection.alias, self.attnames, values)
 
 
 def table(model) -> str:
@@ -83,6 +89,25 @@ def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
     with hot_cursor() as cursor:
         cursor.execute(f"INSERT INTO {table(model)} ({columns}) VALUES "  # noqa: S608 - names from the model
                        + ", ".join([placeholders] * len(rows)), params)
+
+
+def insert_instance(instance) -> None:
+    """Insert a new ``instance`` (its primary key an unset auto field) in one prepared statement and set its
+    primary key from the statement's RETURNING; every other concrete field is written as ``Model.save``
+    would write it (``pre_save``, then ``get_db_prep_save``). No signals, no ``full_clean``: for the start's
+    session row, where the ORM's insert compiler cost more than the statement. Raises the database's
+    ``IntegrityError`` as ``save`` would."""
+    meta = instance._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    params = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    with hot_cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table(type(instance))} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+                       f"RETURNING {connection.ops.quote_name(meta.pk.column)}", params)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
 
 
 @contextmanager

@@ -39,7 +39,7 @@ from candidates.prepared_forms import (
 )
 from candidates.queueing import enqueue_on_commit
 from candidates.reports import invitation_email_render, report_attachments, report_email_render, session_score
-from candidates.rows import Columns, hot_cursor, insert_rows, table
+from candidates.rows import Columns, hot_cursor, insert_instance, insert_rows, table
 from candidates.selectors import SESSION_ITEM_FIELDS, session_answer_rules
 from candidates.tokens import invitation_token_new
 from candidates.webhooks import session_finished_event
@@ -175,11 +175,12 @@ def _session_start(
     seed = new_seed() if prepared_seed is None else prepared_seed
     drawn = form_draw(version, seed) if prepared_seed is None else None
     deadline = now + timedelta(seconds=version.time_limit)
-    session = TestSession.objects.create(
+    session = TestSession(
         organization_id=invitation.organization_id, invitation_id=invitation.pk, published_version=version,
         seed=seed, started_at=now, deadline=deadline, closes_at=deadline + timedelta(seconds=version.grace_period),
         client_ip=client_ip, client_user_agent=client_user_agent,
     )
+    insert_instance(session)
     if drawn is None:
         # Drawn ahead: its versions were frozen and its exposure counted when it was prepared.
         session.drawn_items = prepared_items_take(session_id=session.pk, invitation_id=invitation.pk)

@@ -66,6 +66,9 @@ class CandidateApiView(APIView):
         return session_expire_if_due(session=session, now=self.now)
 
     def state(self, session, *, questions: bool) -> dict:
+        """The reply's body in ``SessionOutput``'s shape, as is: the serializer (which the schema documents)
+        would return every value unchanged but the datetimes, and DRF's JSON encoder writes those the same
+        way (ISO 8601, UTC as ``Z``); running 25 questions through it cost a millisecond per start."""
         data = session_state(session, now=self.now)
         if questions and session.is_open:
             data["questions"] = session_questions(session)
@@ -78,7 +81,7 @@ class SessionDetailApi(CandidateApiView):
         session = self.current_session()
         if session is None:
             return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=404)
-        return ApiResponse(SessionOutput(self.state(session, questions=True)).data)
+        return ApiResponse(self.state(session, questions=True))
 
 
 class SessionStartApi(CandidateApiView):
@@ -91,7 +94,7 @@ class SessionStartApi(CandidateApiView):
             return _error(exc)
         session = self.current_session(session)
         return ApiResponse(
-            SessionOutput(self.state(session, questions=True)).data,
+            self.state(session, questions=True),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -147,7 +150,7 @@ class SessionSubmitApi(CandidateApiView):
             session = session_submit(session=session, now=self.now)
         except CandidateError as exc:
             return _error(exc)
-        return ApiResponse(SessionOutput(self.state(session, questions=False)).data)
+        return ApiResponse(self.state(session, questions=False))
 
 
 class EventInput(serializers.Serializer):

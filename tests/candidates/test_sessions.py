@@ -263,3 +263,32 @@ def test_question_update_in_use_makes_new_version_old_session_keeps_its_own(issu
     assert question.stem.startswith("Question")
     session = session_submit(session=session, now=timezone.now())
     assert session.raw_score == 1
+
+
+@pytest.mark.parametrize("finished", [False, True])
+def test_the_session_reply_is_written_as_its_serializer_would_write_it(issued, version, finished):
+    """The candidate views return the presenters' dict as is (``CandidateApiView.state``): it must render to
+    the very bytes ``SessionOutput``, which the schema documents, would have produced."""
+    from rest_framework.renderers import JSONRenderer
+
+    from candidates.api.candidate import SessionOutput
+    from candidates.presenters import session_questions, session_state
+
+    version.show_score_to_candidate = True
+    version.save(update_fields=["show_score_to_candidate"])
+    now = timezone.now()
+    session, _ = session_start(invitation=issued.invitation, now=now)
+    question_id, key = _key_of(session, 1)
+    response_save(session=session, question_id=question_id, selected=[key], text="", seq=1, now=now)
+    if finished:
+        session = session_submit(session=session, now=now + timedelta(seconds=5))
+    session = TestSession.objects.select_related("published_version").get(pk=session.pk)
+
+    state = session_state(session, now=now + timedelta(seconds=7))
+    if not finished:
+        state["questions"] = session_questions(session)
+        assert state["questions"][0]["response"]["saved_at"] == now        # a datetime inside the questions
+    else:
+        assert "score" in state
+
+    assert JSONRenderer().render(state) == JSONRenderer().render(SessionOutput(state).data)
