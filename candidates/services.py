@@ -188,7 +188,9 @@ def _session_start(
         session.drawn_items = drawn
         insert_rows(SessionQuestion, ("session_id", *SESSION_ITEM_FIELDS), [(session.pk, *item) for item in drawn])
         form_drawn_record([item[0] for item in drawn])
-    Invitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.STARTED)
+    with hot_cursor() as cursor:
+        cursor.execute(f"UPDATE {table(Invitation)} SET status = %s WHERE id = %s",  # noqa: S608
+                       [InvitationStatus.STARTED.value, invitation.pk])
 
     # The fast path only: the sweeper is the guarantee. An ETA beyond half the broker's visibility
     # timeout would be redelivered while still waiting, so long tests rely on the sweeper alone.
