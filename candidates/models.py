@@ -124,15 +124,27 @@ class TestSession(models.Model):
         return self.status == SessionStatus.IN_PROGRESS
 
 
-class SessionQuestion(models.Model):
-    """A question version drawn into a session, its position, points and frozen choice order."""
+class FormItem(models.Model):
+    """One drawn item of a form: its position, its section's title, its points and its frozen choice order
+    (``question`` is declared by each subclass: a session's is protected, a prepared form's is not)."""
 
-    session = models.ForeignKey(TestSession, on_delete=models.CASCADE, related_name="session_questions")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
     section_title = models.CharField(max_length=200, blank=True)
     points = models.DecimalField(max_digits=6, decimal_places=2)
     choice_order = models.JSONField(help_text="Choice ids in the order the candidate sees them.")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"#{self.position}: question {self.question_id}"
+
+
+class SessionQuestion(FormItem):
+    """A question version drawn into a session, its position, points and frozen choice order."""
+
+    session = models.ForeignKey(TestSession, on_delete=models.CASCADE, related_name="session_questions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["session_id", "position"]
@@ -140,9 +152,6 @@ class SessionQuestion(models.Model):
             models.UniqueConstraint(fields=["session", "position"], name="session_question_position_unique"),
             models.UniqueConstraint(fields=["session", "question"], name="session_question_once"),
         ]
-
-    def __str__(self) -> str:
-        return f"#{self.position}: question {self.question_id}"
 
 
 class PreparedForm(models.Model):
@@ -165,24 +174,17 @@ class PreparedForm(models.Model):
         return f"form prepared for invitation {self.invitation_id}"
 
 
-class PreparedItem(models.Model):
+class PreparedItem(FormItem):
     """One question of a prepared form, in the shape of a ``SessionQuestion``."""
 
     form = models.ForeignKey(PreparedForm, on_delete=models.CASCADE, related_name="items")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
-    position = models.PositiveSmallIntegerField()
-    section_title = models.CharField(max_length=200, blank=True)
-    points = models.DecimalField(max_digits=6, decimal_places=2)
-    choice_order = models.JSONField(help_text="Choice ids in the order the candidate will see them.")
 
     class Meta:
         ordering = ["form_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["form", "position"], name="prepared_item_position_unique"),
         ]
-
-    def __str__(self) -> str:
-        return f"#{self.position}: question {self.question_id}"
 
 
 class Response(models.Model):

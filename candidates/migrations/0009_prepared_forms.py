@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('position', models.PositiveSmallIntegerField()),
                 ('section_title', models.CharField(blank=True, max_length=200)),
                 ('points', models.DecimalField(decimal_places=2, max_digits=6)),
-                ('choice_order', models.JSONField(help_text='Choice ids in the order the candidate will see them.')),
+                ('choice_order', models.JSONField(help_text='Choice ids in the order the candidate sees them.')),
                 ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='candidates.preparedform')),
                 ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='questionbank.question')),
             ],
