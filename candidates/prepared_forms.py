@@ -32,14 +32,14 @@ from questionbank.selectors import questions_for_candidates
 from questionbank.services import questions_mark_in_use
 
 # (question_id, position, section_title, points, choice_order): ``selectors.SESSION_ITEM_FIELDS``.
-FormItem = tuple[int, int, str, object, list[int]]
+FormRow = tuple[int, int, str, object, list[int]]
 
 
-def form_draw(version: PublishedVersion, seed: int) -> list[FormItem]:
+def form_draw(version: PublishedVersion, seed: int) -> list[FormRow]:
     """Draw one form of ``version`` from ``seed``: its items in order, as ``SESSION_ITEM_FIELDS`` rows.
 
     Exposure-aware (``assessments.drawing.draw_form``), sections and choices shuffled as the version
-    says; the same seed and bank give the same form. Two queries (the pool with its exposure; the
+    says; the same seed, bank and exposure counts give the same form. Two queries (the pool with its exposure; the
     questions' choices, none when this process knows them). Raises ``assessments.drawing.DrawError``
     when the bank can no longer satisfy the version's draw rules.
     """
@@ -111,7 +111,7 @@ _TAKEN = Columns(SessionQuestion, "", only=SESSION_ITEM_FIELDS)
 _TAKEN_AT = [_TAKEN.attnames.index(f) for f in SESSION_ITEM_FIELDS]
 
 
-def prepared_items_take(*, session_id: int, invitation_id: int) -> list[FormItem]:
+def prepared_items_take(*, session_id: int, invitation_id: int) -> list[FormRow]:
     """Copy the invitation's prepared items into the session's ``SessionQuestion`` rows (one statement) and
     return them in order, as ``SESSION_ITEM_FIELDS`` rows."""
     fields = ", ".join(connection.ops.quote_name(SessionQuestion._meta.get_field(f).column)

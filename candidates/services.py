@@ -70,9 +70,9 @@ def invitation_create(
     """Invite a candidate (created or reused by email within the organisation) to a published version.
 
     Emails the candidate their personal link (outbox, after commit) and, after commit, queues the drawing
-    of their form (``candidates.prepared_forms``) so that their start only stamps the clock. An empty ``name`` keeps an
-    existing candidate's name, and names a new candidate after the email's local part. Raises
-    ``ValidationError`` when ``expires_at`` is not in the future.
+    of their form (``candidates.prepared_forms``) so that their start only stamps the clock. An empty
+    ``name`` keeps an existing candidate's name, and names a new candidate after the email's local part.
+    Raises ``ValidationError`` when ``expires_at`` is not in the future.
     """
     if expires_at <= now:
         raise ValidationError({"expires_at": ["The expiry must be in the future."]})
