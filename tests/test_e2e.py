@@ -1,8 +1,8 @@
 """The whole journey on real parts: HTTP server, PostgreSQL, Redis, a Celery worker and beat, SMTP.
 
-Publishes a 10-second test over the API, invites a candidate, starts and saves answers over
-HTTP, then lets the deadline pass without submitting: beat's sweeper (or the deadline task)
-must time the session out at its deadline, score exactly the saved answers, and email the
+Publishes a 10-second test over the API, invites a candidate (the worker draws their form ahead), starts
+and saves answers over HTTP, then lets the deadline pass without submitting: beat's sweeper (or the
+deadline task) must time the session out at its deadline, score exactly the saved answers, and email the
 recruiter's report once.
 """
 
@@ -142,11 +142,18 @@ def test_e2e_timed_out_session_is_scored_and_reported_once(live_server, smtp_sin
     invitation_mail = next(m for m in sink.messages if m["To"] == "grace@example.com")
     assert invitation.json()["link"] in invitation_mail.get_body(("plain",)).get_content()
 
+    # The worker draws the invitation's form ahead; the start then copies it.
+    from candidates.models import PreparedForm, PreparedItem, SessionQuestion
+
+    _wait_for(lambda: PreparedForm.objects.exists(), 30, "the form drawn ahead", celery_processes)
+    prepared = list(PreparedItem.objects.order_by("position").values_list("question_id", "choice_order"))
+
     candidate = requests.Session()
     token = invitation.json()["link"].rstrip("/").rsplit("/", 1)[1]
     candidate.headers["Authorization"] = f"Invitation {token}"
     started = candidate.post(f"{url}/api/candidate/session/start/")
     assert started.status_code == 201, started.text
+    assert list(SessionQuestion.objects.order_by("position").values_list("question_id", "choice_order")) == prepared
     from questionbank.models import Choice
 
     keys = dict(Choice.objects.filter(is_key=True).values_list("question_id", "pk"))
