@@ -11,6 +11,7 @@ from collections import Counter
 
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery
+from django.utils import timezone
 
 from assessments.drawing import eligible_questions, pool_of
 from candidates.enums import InvitationStatus
@@ -52,12 +53,13 @@ def exposure_record_on_commit(question_ids: list[int]) -> None:
 @transaction.atomic
 def exposure_reconcile() -> int:
     """Recount every question's exposure from the drawn forms: the sessions' items, and the items of forms
-    prepared for invitations that may still start (pending, no session yet). Returns how many questions
-    have one."""
+    prepared for invitations that may still start (pending, not expired, no session yet). Returns how many
+    questions have one."""
     counts = Counter(dict(
         SessionQuestion.objects.values("question_id").annotate(n=Count("id")).values_list("question_id", "n")))
     counts.update(dict(
         PreparedItem.objects.filter(form__invitation__status=InvitationStatus.PENDING,
+                                    form__invitation__expires_at__gt=timezone.now(),
                                     form__invitation__test_session__isnull=True)
         .values("question_id").annotate(n=Count("id")).values_list("question_id", "n")))
     rows = [ItemExposure(question_id=qid, drawn=n) for qid, n in counts.items()]

@@ -133,8 +133,10 @@ def test_exposure_reconcile_counts_forms_that_may_still_start(version, django_ca
     waiting = _invite(version, "a@example.com", django_capture_on_commit_callbacks).invitation
     started = _invite(version, "b@example.com", django_capture_on_commit_callbacks).invitation
     revoked = _invite(version, "c@example.com", django_capture_on_commit_callbacks).invitation
+    expired = _invite(version, "d@example.com", django_capture_on_commit_callbacks).invitation
     session_start(invitation=started, now=timezone.now())
     invitation_revoke(invitation=revoked)
+    Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     ItemExposure.objects.update(drawn=99)
 
     exposure_reconcile()
