@@ -387,12 +387,12 @@ def session_reset(*, invitation: Invitation, reason: str, reset_by=None, now: da
     """Wipe the invitation's test session so the candidate can start again with the same link.
 
     Snapshots the session into a ``SessionReset`` (who, why, when, what), deletes the session (its
-    questions, responses, events and extensions go with it) with the form prepared for it, so the next start
-    draws a new one, and sets the invitation back to pending;
-    an invitation that has expired meanwhile gets ``DEFAULT_EXPIRY_DAYS`` more from ``now``, or the
-    candidate could not start again. The invitation row is locked throughout, so a concurrent start or
-    second reset waits. Raises ``ValidationError``: ``reason`` empty (or over 500 characters), ``session``
-    when there is no test session, ``status`` when the invitation is revoked.
+    questions, responses, events and extensions go with it) and the form prepared for it (the next start
+    draws a new one), and sets the invitation back to pending; an invitation that has expired meanwhile
+    gets ``DEFAULT_EXPIRY_DAYS`` more from ``now``, or the candidate could not start again. The invitation
+    row is locked throughout, so a concurrent start or second reset waits. Raises ``ValidationError``:
+    ``reason`` empty (or over 500 characters), ``session`` when there is no test session, ``status`` when
+    the invitation is revoked.
     """
     reason = reason.strip()
     if not reason:
