@@ -292,3 +292,27 @@ def test_the_session_reply_is_written_as_its_serializer_would_write_it(issued, v
         assert "score" in state
 
     assert JSONRenderer().render(state) == JSONRenderer().render(SessionOutput(state).data)
+
+
+def test_a_bad_save_gets_field_level_errors_and_leaves_the_next_save_alone(candidate_api):
+    """The save validates with one serializer built once per process: an invalid body must still get
+    field-level messages, and nothing of it may carry over to the next request."""
+    question = candidate_api.post("/api/candidate/session/start/").json()["questions"][0]
+    url = f"/api/candidate/session/responses/{question['id']}/"
+
+    bad = candidate_api.put(url, {"selected": ["x", 0], "seq": -1}, format="json")
+    not_an_object = candidate_api.put(url, [1, 2], format="json")
+    too_many = candidate_api.put(url, {"selected": list(range(1, 30))}, format="json")
+    good = candidate_api.put(url, {"selected": [question["choices"][1]["id"]]}, format="json")   # seq, text default
+
+    assert bad.status_code == 400
+    assert set(bad.json()) == {"selected", "seq"}
+    assert set(bad.json()["selected"]) == {"0", "1"}                       # each bad item named
+    assert not_an_object.status_code == 400
+    assert set(not_an_object.json()) == {"non_field_errors"}
+    assert too_many.status_code == 400
+    assert set(too_many.json()) == {"selected"}
+    assert good.status_code == 200, good.content
+    assert good.json()["selected"] == [question["choices"][1]["id"]]
+    assert good.json()["seq"] == 0
+    assert Response.objects.get().selected == [question["choices"][1]["id"]]
