@@ -8,6 +8,10 @@ a ``PreparedForm``; the start copies its items into the session in one statement
 has not run, the broker was down), when an item is no longer a published question (a curator retired
 or replaced it meanwhile), or after a session reset (the candidate must not see the same form again).
 
+Both lock the invitation row. A start that waited for a preparation holding it reads with a snapshot
+taken before the form existed (PostgreSQL, read committed), so it draws its own: the form stays unused,
+and the hourly exposure recount leaves it out (its invitation has a session).
+
 A prepared form counts as exposure from the moment it is drawn: forms prepared for a whole cohort at
 once then spread over the bank as started sessions do, instead of all preferring the same least-shown
 items.

@@ -186,3 +186,30 @@ def test_concurrent_starts_one_session_twenty_callers(version, recruiter):
 
     assert len({s.pk for s, _ in results}) == 1
     assert TestSession.objects.count() == 1
+
+
+def test_a_start_racing_its_forms_preparation_gets_one_whole_form(version, recruiter):
+    """The invitation's task and the candidate's Start at the same moment (both lock the invitation row): the
+    session has a whole form, the prepared one or its own draw, never a mix. A start that waited for the task's
+    lock reads with a snapshot taken before the form existed, so it draws its own (the form stays unused, and
+    the hourly recount does not count it: its invitation has a session)."""
+    from candidates.models import PreparedForm, PreparedItem
+    from candidates.prepared_forms import form_prepare
+
+    items = ("question_id", "position", "choice_order")
+    for n in range(6):
+        issued = invite(version, recruiter=recruiter, email=f"race{n}@example.com")
+        PreparedForm.objects.filter(invitation=issued.invitation).delete()      # as if the task had not run yet
+
+        prepared, (session, created) = race(
+            lambda: form_prepare(invitation_id=issued.invitation.pk, now=timezone.now()),
+            lambda: session_start(invitation=issued.invitation, now=timezone.now()),
+        )
+
+        assert created
+        drawn = list(SessionQuestion.objects.filter(session=session).order_by("position").values_list(*items))
+        assert [row[1] for row in drawn] == list(range(1, 7))
+        form = PreparedForm.objects.filter(invitation=issued.invitation).first()
+        assert prepared == (form is not None)
+        if form is not None and form.seed == session.seed:                     # its form was taken
+            assert drawn == list(PreparedItem.objects.filter(form=form).order_by("position").values_list(*items))
