@@ -201,9 +201,10 @@ def test_a_start_racing_its_forms_preparation_gets_one_whole_form(version, recru
         issued = invite(version, recruiter=recruiter, email=f"race{n}@example.com")
         PreparedForm.objects.filter(invitation=issued.invitation).delete()      # as if the task had not run yet
 
+        invitation = issued.invitation
         prepared, (session, created) = race(
-            lambda: form_prepare(invitation_id=issued.invitation.pk, now=timezone.now()),
-            lambda: session_start(invitation=issued.invitation, now=timezone.now()),
+            lambda invitation=invitation: form_prepare(invitation_id=invitation.pk, now=timezone.now()),
+            lambda invitation=invitation: session_start(invitation=invitation, now=timezone.now()),
         )
 
         assert created
