@@ -13,6 +13,7 @@ from candidates.models import (
     Invitation,
     ItemStatistics,
     OutboxEmail,
+    PreparedForm,
     Regrade,
     Response,
     Scorecard,
@@ -60,6 +61,15 @@ class InvitationAdmin(ReadOnlyAdmin):
     search_fields = ["candidate__name", "candidate__email"]
     list_select_related = ["candidate", "published_version", "invited_by"]
     exclude = ["token_hash"]
+    readonly_fields = ["form_drawn_ahead"]
+
+    @admin.display(description="Form drawn ahead")
+    def form_drawn_ahead(self, obj: Invitation) -> str:
+        """When the invitation's form was drawn ahead of its start (``candidates.prepared_forms``), or why not."""
+        form = PreparedForm.objects.filter(invitation=obj).first()
+        if form is None:
+            return "No: the start draws the form"
+        return f"{form.prepared_at:%Y-%m-%d %H:%M:%S} UTC, {form.item_count} questions"
 
 
 class ReadOnlyInline(admin.TabularInline):

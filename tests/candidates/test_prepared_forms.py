@@ -156,3 +156,16 @@ def test_the_prepared_start_reads_the_form_with_the_invitation_lock(version, dja
     # The lock with the version and the form's seed; the session; its items copied; the invitation's status.
     statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     assert len(statements) == 4, statements
+
+
+def test_the_admin_shows_whether_an_invitations_form_was_drawn_ahead(version, admin_client,
+                                                                      django_capture_on_commit_callbacks):
+    ready = _invite(version, "a@example.com", django_capture_on_commit_callbacks).invitation
+    waiting = invite(version, email="b@example.com").invitation               # its task has not run
+
+    ready_page = admin_client.get(f"/admin/candidates/invitation/{ready.pk}/change/").content.decode()
+    waiting_page = admin_client.get(f"/admin/candidates/invitation/{waiting.pk}/change/").content.decode()
+
+    assert "Form drawn ahead" in ready_page
+    assert f"{PreparedForm.objects.get().prepared_at:%Y-%m-%d %H:%M:%S} UTC, 4 questions" in ready_page
+    assert "No: the start draws the form" in waiting_page
