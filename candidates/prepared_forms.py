@@ -28,7 +28,7 @@ from assessments.models import PublishedVersion
 from candidates.enums import InvitationStatus
 from candidates.exposure import exposure_record_on_commit, pool_with_exposure
 from candidates.models import Invitation, PreparedForm, PreparedItem, SessionQuestion
-from candidates.rows import Columns, hot_cursor, table
+from candidates.rows import Columns, hot_cursor, insert_rows, table
 from candidates.selectors import SESSION_ITEM_FIELDS
 from questionbank.enums import QuestionStatus
 from questionbank.models import Question
@@ -92,9 +92,8 @@ def form_prepare(*, invitation_id: int, now: datetime) -> bool:
         items = form_draw(invitation.published_version, seed)
     except DrawError:
         return False
-    form = PreparedForm.objects.create(invitation=invitation, seed=seed, item_count=len(items), prepared_at=now)
-    PreparedItem.objects.bulk_create(PreparedItem(form=form, **dict(zip(SESSION_ITEM_FIELDS, item, strict=True)))
-                                     for item in items)
+    PreparedForm.objects.create(invitation=invitation, seed=seed, item_count=len(items), prepared_at=now)
+    insert_rows(PreparedItem, ("form_id", *SESSION_ITEM_FIELDS), [(invitation.pk, *item) for item in items])
     form_drawn_record([item[0] for item in items])
     return True
 

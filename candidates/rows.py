@@ -75,7 +75,8 @@ def insert_rows(model, attnames: tuple[str, ...], rows: list[tuple]) -> None:
     """Insert ``rows`` (tuples of Python values for the fields ``attnames``) into ``model``'s table in one
     statement, each value prepared by its field as the ORM's ``bulk_create`` would (``get_db_prep_save``:
     JSON, decimals, SQLite's datetimes). No instances, no signals, no ``pre_save`` (so no ``auto_now``), no
-    ids returned: for the start's 25 drawn items, where the ORM's compiler cost more than the insert.
+    ids returned: for a form's drawn items (a session's, a prepared form's), where the ORM's compiler cost
+    more than the insert.
     Raises the database's ``IntegrityError`` as the ORM would, ``ValueError`` for a row of the wrong width.
     Prepared on PostgreSQL (``hot_cursor``): a test's sessions all insert the same number of rows. A
     statement holds at most 32,766 values (SQLite's limit), so ``rows`` must fit: one session's items do."""

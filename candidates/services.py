@@ -173,7 +173,6 @@ def _session_start(
     if locked.expires_at <= now:
         raise InvitationUnavailable("expired", "This invitation has expired.")
     seed = new_seed() if prepared_seed is None else prepared_seed
-    drawn = form_draw(version, seed) if prepared_seed is None else None
     deadline = now + timedelta(seconds=version.time_limit)
     session = TestSession(
         organization_id=invitation.organization_id, invitation_id=invitation.pk, published_version=version,
@@ -181,13 +180,14 @@ def _session_start(
         client_ip=client_ip, client_user_agent=client_user_agent,
     )
     insert_instance(session)
-    if drawn is None:
+    if prepared_seed is not None:
         # Drawn ahead: its versions were frozen and its exposure counted when it was prepared.
         session.drawn_items = prepared_items_take(session_id=session.pk, invitation_id=invitation.pk)
     else:
-        session.drawn_items = drawn
-        insert_rows(SessionQuestion, ("session_id", *SESSION_ITEM_FIELDS), [(session.pk, *item) for item in drawn])
-        form_drawn_record([item[0] for item in drawn])
+        session.drawn_items = form_draw(version, seed)
+        insert_rows(SessionQuestion, ("session_id", *SESSION_ITEM_FIELDS),
+                    [(session.pk, *item) for item in session.drawn_items])
+        form_drawn_record([item[0] for item in session.drawn_items])
     with hot_cursor() as cursor:
         cursor.execute(f"UPDATE {table(Invitation)} SET status = %s WHERE id = %s",  # noqa: S608
                        [InvitationStatus.STARTED.value, invitation.pk])
