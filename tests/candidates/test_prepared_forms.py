@@ -147,7 +147,7 @@ def test_exposure_reconcile_counts_forms_that_may_still_start(version, django_ca
     assert dict(ItemExposure.objects.values_list("question_id", "drawn")) == expected
 
 
-def test_the_prepared_start_reads_the_form_with_the_invitation_lock(version, django_capture_on_commit_callbacks):
+def test_a_start_of_a_prepared_form_is_four_statements(version, django_capture_on_commit_callbacks):
     issued = _invite(version, "a@example.com", django_capture_on_commit_callbacks)
 
     with CaptureQueriesContext(connection) as queries:
