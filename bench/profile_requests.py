@@ -90,7 +90,7 @@ def main() -> None:
     timed("first save", [save(i) for i in range(args.n)])
     timed("save", [save(i % args.n) for i in range(3 * args.n)])
     if args.profile:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(int(os.environ.get("PROF_LINES", "45")))
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 

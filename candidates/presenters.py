@@ -15,7 +15,12 @@ def remaining_seconds(session: TestSession, now: datetime) -> float:
     """Seconds until the deadline (not the grace period), never negative; 0 once finished."""
     if not session.is_open:
         return 0.0
-    return max(0.0, round((session.deadline - now).total_seconds(), 3))
+    return seconds_until(session.deadline, now)
+
+
+def seconds_until(deadline: datetime, now: datetime) -> float:
+    """Seconds from ``now`` to ``deadline`` to the millisecond, never negative."""
+    return max(0.0, round((deadline - now).total_seconds(), 3))
 
 
 def session_state(session: TestSession, *, now: datetime) -> dict:

@@ -2,9 +2,9 @@
 
 import hmac
 import threading
-from collections import OrderedDict
 from decimal import Decimal
 
+from cachetools import LRUCache
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
@@ -93,8 +93,7 @@ def session_items_for_candidate(*, session: TestSession) -> list[tuple[int, int,
 # Frozen at start (a session's questions and their choice orders never change, nor does a question
 # version in use), so a process may keep them: autosave then validates with no query. Bounded, least
 # recently used first out; a hall of 500 sessions fits many times over.
-_ANSWER_RULES: OrderedDict[int, dict[int, tuple[list[int], str]]] = OrderedDict()
-_ANSWER_RULES_MAX = 4096
+_ANSWER_RULES: LRUCache = LRUCache(maxsize=4096)
 _ANSWER_RULES_LOCK = threading.Lock()
 
 
@@ -105,19 +104,22 @@ def session_answer_rules(*, session_id: int) -> dict[int, tuple[list[int], str]]
     read outside a transaction (a session being started could still roll back). ``{}`` for a session
     without questions (none is kept).
     """
-    with _ANSWER_RULES_LOCK:
-        rules = _ANSWER_RULES.get(session_id)
-        if rules is not None:
-            _ANSWER_RULES.move_to_end(session_id)
-            return rules
+    rules = session_answer_rules_kept(session_id=session_id)
+    if rules is not None:
+        return rules
     rules = {qid: (order, kind) for qid, order, kind in SessionQuestion.objects.filter(session_id=session_id)
              .values_list("question_id", "choice_order", "question__kind")}
     if rules and not connection.in_atomic_block:
         with _ANSWER_RULES_LOCK:
             _ANSWER_RULES[session_id] = rules
-            if len(_ANSWER_RULES) > _ANSWER_RULES_MAX:
-                _ANSWER_RULES.popitem(last=False)
     return rules
+
+
+def session_answer_rules_kept(*, session_id: int) -> dict[int, tuple[list[int], str]] | None:
+    """The session's answer rules if this process keeps them (as ``session_answer_rules``), else ``None``;
+    never a query."""
+    with _ANSWER_RULES_LOCK:
+        return _ANSWER_RULES.get(session_id)
 
 
 def session_answer_rules_forget() -> None:

@@ -17,6 +17,7 @@ from django.db.models import F, Max
 from django.urls import reverse
 
 from assessments.models import PublishedVersion
+from candidates.autosave import response_choices, response_saved, response_upsert
 from candidates.enums import InvitationStatus, SessionStatus
 from candidates.errors import InvitationUnavailable, SessionClosed, StaleResponse, TooManyEvents
 from candidates.models import (
@@ -270,65 +271,18 @@ def response_save(
         raise SessionClosed("Time is up: this answer was not saved.")
     if session.status != SessionStatus.IN_PROGRESS:
         raise SessionClosed(_SUBMITTED)
-    rule = session_answer_rules(session_id=session.pk).get(question_id)
-    if rule is None:
-        raise ValidationError({"question": ["This question is not part of your test."]})
-    choice_order, kind = rule
-    chosen = list(dict.fromkeys(selected))
-    if kind == QuestionKind.FREE_TEXT:
-        if chosen:
-            raise ValidationError({"selected": ["This question takes a written answer, not choices."]})
-    elif text:
-        raise ValidationError({"text": ["This question takes choices, not a written answer."]})
-    if any(c not in choice_order for c in chosen):
-        raise ValidationError({"selected": ["Choose among this question's choices."]})
-    if kind == QuestionKind.SINGLE_CHOICE and len(chosen) > 1:
-        raise ValidationError({"selected": ["This question takes one choice."]})
-    chosen.sort(key=choice_order.index)
-    response_id = _response_upsert(session_id=session.pk, question_id=question_id, selected=chosen, text=text,
-                                   seq=seq, now=now)
+    chosen = response_choices(rules=session_answer_rules(session_id=session.pk), question_id=question_id,
+                              selected=selected, text=text)
+    response_id = response_upsert(session_id=session.pk, question_id=question_id, selected=chosen, text=text,
+                                  seq=seq, now=now)
     if response_id is None:
         if TestSession.objects.filter(pk=session.pk).exclude(status=SessionStatus.IN_PROGRESS).exists():
             raise SessionClosed(_SUBMITTED)
         stored = Response.objects.get(session_id=session.pk, question_id=question_id)
         raise StaleResponse("A newer answer to this question is already saved.", selected=stored.selected,
                             seq=stored.seq, text=stored.text)
-    # first_saved_at stays deferred: the caller reports what was saved now, not when it first was.
-    return Response.from_db(connection.alias, ["id", "session_id", "question_id", "selected", "text", "seq",
-                                               "saved_at"],
-                            [response_id, session.pk, question_id, chosen, text, seq, now])
-
-
-def _response_upsert(*, session_id: int, question_id: int, selected: list[int], text: str, seq: int,
-                     now: datetime) -> int | None:
-    """Insert the response, or overwrite the stored one unless its ``seq`` is higher (stale save), while
-    the session is in progress. Returns the response id, or ``None`` when nothing was written (the
-    session is no longer in progress, or the stored ``seq`` is higher).
-
-    One statement, so one round trip and no transaction around it: the session row is locked in it
-    (``FOR UPDATE`` on PostgreSQL; SQLite takes its one write lock) and its status checked under that
-    lock, which orders this save against a concurrent submit or finish (they lock the same row and
-    change the status); ``INSERT … ON CONFLICT … DO UPDATE … WHERE`` (PostgreSQL, SQLite ≥ 3.35) lets
-    two first saves of one question race without colliding on the unique constraint. (``WHERE true``:
-    SQLite's parser needs a WHERE before ``ON CONFLICT`` in an ``INSERT … SELECT``.)
-    """
-    field = Response._meta.get_field
-    values = [question_id, field("selected").get_db_prep_save(selected, connection), text, seq,
-              field("saved_at").get_db_prep_save(now, connection)]
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    responses = table(Response)
-    with hot_cursor() as cursor:
-        cursor.execute(
-            f"WITH open_session AS (SELECT id FROM {table(TestSession)} WHERE id = %s AND status = %s{lock}) "  # noqa: S608
-            f"INSERT INTO {responses} (session_id, question_id, selected, text, seq, saved_at, first_saved_at) "
-            f"SELECT id, %s, %s, %s, %s, %s, %s FROM open_session WHERE true "
-            f"ON CONFLICT (session_id, question_id) DO UPDATE SET "
-            f"selected = excluded.selected, text = excluded.text, seq = excluded.seq, saved_at = excluded.saved_at "
-            f"WHERE {responses}.seq <= excluded.seq RETURNING id",
-            [session_id, SessionStatus.IN_PROGRESS, *values, values[-1]],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+    return response_saved(response_id=response_id, session_id=session.pk, question_id=question_id, selected=chosen,
+                          text=text, seq=seq, now=now)
 
 
 def session_submit(*, session: TestSession, now: datetime) -> TestSession:

@@ -5,8 +5,10 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
+from candidates.autosave import InvitationKey
 from candidates.models import Invitation
 from candidates.selectors import invitation_for_candidate, invitation_get_by_token, invitation_is_active
+from candidates.tokens import invitation_token_hash
 
 SESSION_KEY = "assay_invitation_id"
 NOT_VALID = "This invitation link is not valid."
@@ -45,6 +47,26 @@ class InvitationCookieAuthentication(authentication.SessionAuthentication):
             raise exceptions.AuthenticationFailed(NOT_VALID)
         self.enforce_csrf(request)
         return AnonymousUser(), invitation
+
+
+def invitation_key(request) -> InvitationKey | None:
+    """How the request names its invitation, not yet checked against the database, as the authentication
+    classes above would read it in their order: ``("token_hash", …)`` from an ``Invitation`` header,
+    else ``("id", …)`` from the session cookie once its CSRF token passed; ``None`` when neither applies
+    (or the header is malformed, or CSRF fails: the authentication classes then say why)."""
+    header = authentication.get_authorization_header(request).decode("latin-1").split()
+    if header and header[0] == InvitationTokenAuthentication.keyword:
+        if len(header) != 2 or len(header[1]) > 200:
+            return None
+        return "token_hash", invitation_token_hash(header[1])
+    invitation_id = request._request.session.get(SESSION_KEY)
+    if not invitation_id:
+        return None
+    try:
+        InvitationCookieAuthentication().enforce_csrf(request)
+    except exceptions.PermissionDenied:
+        return None
+    return "id", invitation_id
 
 
 class IsCandidate(permissions.BasePermission):

@@ -8,11 +8,17 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
-from candidates.api.authentication import InvitationCookieAuthentication, InvitationTokenAuthentication, IsCandidate
+from candidates.api.authentication import (
+    InvitationCookieAuthentication,
+    InvitationTokenAuthentication,
+    IsCandidate,
+    invitation_key,
+)
 from candidates.api.throttling import CountingScopedRateThrottle
+from candidates.autosave import autosave_remember, response_save_quick
 from candidates.clients import client_ip, client_user_agent
 from candidates.errors import CandidateError, StaleResponse
-from candidates.presenters import remaining_seconds, session_questions, session_state
+from candidates.presenters import seconds_until, session_questions, session_state
 from candidates.selectors import session_get_for_invitation
 from candidates.services import (
     integrity_event_record,
@@ -113,6 +119,21 @@ _RESPONSE_INPUT = ResponseInput()
 
 
 class ResponseSaveApi(CandidateApiView):
+    """Autosave. A client this process has saved for before takes ``autosave.response_save_quick``: one
+    statement that authenticates as it writes. Everyone else, and every save the quick path cannot vouch
+    for, takes the full path (authentication, lazy expiry, ``response_save``), which answers exactly."""
+
+    def perform_authentication(self, request):
+        """Deferred to ``put`` (DRF documents overriding this to authenticate lazily)."""
+
+    def check_permissions(self, request):
+        """Deferred to ``put``, with authentication."""
+
+    def authenticate(self, request):
+        """What DRF would have done in ``initial``: authenticate, then check permissions (401/403)."""
+        super().perform_authentication(request)
+        super().check_permissions(request)
+
     @extend_schema(
         request=ResponseInput,
         responses=inline_serializer("ResponseSaved", {
@@ -123,7 +144,20 @@ class ResponseSaveApi(CandidateApiView):
         summary="Save (autosave) the answer to one question",
     )
     def put(self, request, question_id: int):
-        data = _RESPONSE_INPUT.run_validation(request.data)
+        try:
+            data = _RESPONSE_INPUT.run_validation(request.data)
+        except ValidationError:
+            self.authenticate(request)  # a stranger gets 401, not a description of the body it sent
+            raise
+        key = invitation_key(request)
+        if key is not None:
+            quick = response_save_quick(
+                key=key, question_id=question_id, selected=data["selected"], text=data["text"], seq=data["seq"],
+                now=self.now, client_ip=client_ip(request), client_user_agent=client_user_agent(request),
+            )
+            if quick is not None:
+                return self.saved(question_id, *quick)
+        self.authenticate(request)
         session = self.current_session()
         if session is None:
             return _not_started()
@@ -139,9 +173,14 @@ class ResponseSaveApi(CandidateApiView):
             return _error(exc)
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
+        if key is not None:
+            autosave_remember(key=key, session=session)
+        return self.saved(question_id, saved, session.deadline)
+
+    def saved(self, question_id: int, saved, deadline) -> ApiResponse:
         return ApiResponse({
             "question": question_id, "selected": saved.selected, "seq": saved.seq, "saved_at": saved.saved_at,
-            "remaining_seconds": remaining_seconds(session, self.now),
+            "remaining_seconds": seconds_until(deadline, self.now),
         })
 
 

@@ -30,6 +30,12 @@ class CountingScopedRateThrottle(ScopedRateThrottle):
         count, self.remaining = cache_count(self.key, self.duration)
         return count <= self.num_requests
 
+    def get_cache_key(self, request, view) -> str:
+        """DRF's key for a client that is not a user (a candidate never is: its principal is
+        ``AnonymousUser``): the scope and the client's address. Read without ``request.user``, which
+        would authenticate the request before a view that defers authentication (autosave) wants it."""
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
     def wait(self) -> float:
         """Seconds until the window closes (DRF's ``Retry-After``)."""
         return self.remaining

@@ -51,19 +51,23 @@ def test_budget_autosave_three_statements(make_test):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_budget_autosave_two_statements_once_the_process_knows_the_session(make_test):
+def test_budget_autosave_one_statement_once_the_process_has_saved_for_the_client(make_test):
     issued = make_test(3, "a@x.org")
     client = _client(issued)
     questions = client.post("/api/candidate/session/start/").json()["questions"]
     first, second = (f"/api/candidate/session/responses/{q['id']}/" for q in questions[:2])
-    client.put(first, {"selected": [questions[0]["choices"][0]["id"]], "seq": 1}, format="json")
 
-    statements = _count(lambda: client.put(second, {"selected": [questions[1]["choices"][1]["id"]], "seq": 1},
+    first_save = _count(lambda: client.put(first, {"selected": [questions[0]["choices"][0]["id"]], "seq": 1},
+                                           format="json"))
+    later_save = _count(lambda: client.put(second, {"selected": [questions[1]["choices"][1]["id"]], "seq": 1},
                                            format="json"))
 
-    # The invitation with its session, then the upsert that locks the session and checks its status:
-    # the session's questions and choice orders, frozen at start, were kept at the first save.
-    assert statements == 2
+    # First: the invitation with its session, the session's answer rules (kept from then on), the upsert.
+    # Later: the upsert alone, which checks the invitation and session the first save saw as it locks the
+    # session (candidates.autosave).
+    assert (first_save, later_save) == (3, 1)
+    assert client.get("/api/candidate/session/").json()["questions"][1]["response"]["selected"] == [
+        questions[1]["choices"][1]["id"]]
 
 
 def test_budget_start_does_not_grow_with_the_number_of_questions(make_test):

@@ -1,0 +1,195 @@
+"""The autosave's quick path (``candidates.autosave``): one statement once the process has saved for a client,
+and the full path's exact answer whenever anything the quick path expects has changed since.
+
+Transactional tests: a process keeps a session's answer rules only outside a transaction, and the quick
+path needs them kept."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from candidates.enums import SessionStatus
+from candidates.invitations import session_reset
+from candidates.models import IntegrityEvent, Response, TestSession
+from candidates.services import invitation_revoke, session_extend_time, session_submit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Candidate:
+    """A started candidate's client, sending ``extra`` (headers) with every save."""
+
+    def __init__(self, client, issued, questions: list[dict], **extra):
+        self.client, self.issued, self.questions, self.extra = client, issued, questions, extra
+        self.seq = 0
+
+    def save(self, question: int, choice: int, *, seq: int | None = None, **extra):
+        self.seq = self.seq + 1 if seq is None else seq
+        q = self.questions[question]
+        return self.client.put(f"/api/candidate/session/responses/{q['id']}/",
+                               {"selected": [q["choices"][choice]["id"]], "seq": self.seq},
+                               content_type="application/json", **{**self.extra, **extra})
+
+    def save_counting(self, question: int, choice: int, **kwargs):
+        with CaptureQueriesContext(connection) as queries:
+            reply = self.save(question, choice, **kwargs)
+        return reply, len([q for q in queries.captured_queries
+                           if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))])
+
+    def stored(self, question: int) -> list[int] | None:
+        row = Response.objects.filter(question_id=self.questions[question]["id"]).first()
+        return row.selected if row else None
+
+    @property
+    def session(self) -> TestSession:
+        return TestSession.objects.get(invitation=self.issued.invitation)
+
+
+@pytest.fixture
+def candidate(issued):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Invitation {issued.token}")
+    questions = client.post("/api/candidate/session/start/", HTTP_USER_AGENT="Firefox").json()["questions"]
+    candidate = Candidate(client, issued, questions, HTTP_USER_AGENT="Firefox")
+    assert candidate.save(0, 0).status_code == 200  # so the process has saved for this client once
+    return candidate
+
+
+def test_a_later_save_is_one_statement_and_answers_as_the_full_path(candidate):
+    full = candidate.save(1, 0)    # the second question: its rules were kept at the first save
+
+    quick, statements = candidate.save_counting(1, 1)
+
+    assert statements == 1
+    assert quick.status_code == full.status_code == 200
+    body = quick.json()
+    assert set(body) == set(full.json())
+    assert (body["question"], body["selected"], body["seq"]) == (
+        candidate.questions[1]["id"], [candidate.questions[1]["choices"][1]["id"]], candidate.seq)
+    assert 0 < body["remaining_seconds"] <= full.json()["remaining_seconds"]
+    assert candidate.stored(1) == [candidate.questions[1]["choices"][1]["id"]]
+
+
+def test_a_revoked_invitation_is_refused(candidate):
+    invitation_revoke(invitation=candidate.issued.invitation)
+
+    reply, statements = candidate.save_counting(0, 1)
+
+    assert reply.status_code == 401
+    assert statements > 1  # the quick upsert found nothing to write; authentication then refused
+    assert candidate.stored(0) == [candidate.questions[0]["choices"][0]["id"]]
+
+
+def test_a_submitted_session_refuses_the_save(candidate):
+    session_submit(session=candidate.session, now=timezone.now())
+
+    reply = candidate.save(0, 1)
+
+    assert reply.status_code == 401  # a finished invitation is no longer valid: no oracle
+    assert candidate.stored(0) == [candidate.questions[0]["choices"][0]["id"]]
+
+
+def test_past_closing_the_save_is_refused_and_the_session_times_out(candidate):
+    # Closing moved into the past, the deadline left as the quick path saw it: only the closing check stops it.
+    TestSession.objects.filter(pk=candidate.session.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
+
+    reply = candidate.save(0, 1)
+
+    assert reply.status_code == 409
+    assert reply.json()["code"] == "session_closed"
+    assert candidate.session.status == SessionStatus.TIMED_OUT
+    assert candidate.stored(0) == [candidate.questions[0]["choices"][0]["id"]]
+
+
+def test_after_a_time_extension_the_reply_counts_the_new_deadline_and_later_saves_are_quick_again(
+        candidate, recruiter):
+    before = candidate.save(0, 1).json()["remaining_seconds"]
+    session_extend_time(session=candidate.session, seconds=600, reason="Power cut", granted_by=recruiter,
+                        now=timezone.now())
+
+    extended, statements = candidate.save_counting(0, 2)
+    again, statements_after = candidate.save_counting(0, 3)
+
+    assert extended.status_code == again.status_code == 200
+    assert statements > 1
+    assert statements_after == 1
+    assert extended.json()["remaining_seconds"] > before + 590
+    assert again.json()["remaining_seconds"] > before + 590
+
+
+def test_another_client_is_recorded_then_its_saves_are_quick(candidate):
+    changed, statements = candidate.save_counting(0, 1, HTTP_USER_AGENT="Chromium")
+    again, statements_after = candidate.save_counting(0, 2, HTTP_USER_AGENT="Chromium")
+
+    assert changed.status_code == again.status_code == 200
+    assert (statements > 1, statements_after) == (True, 1)
+    event = IntegrityEvent.objects.get(kind=IntegrityEvent.Kind.CLIENT_CHANGED)
+    assert (event.user_agent, "Firefox" in event.detail) == ("Chromium", True)
+    assert candidate.session.client_user_agent == "Chromium"
+
+
+def test_a_stale_save_gets_the_stored_answer(candidate):
+    candidate.save(0, 2, seq=50)
+
+    reply, statements = candidate.save_counting(0, 1, seq=49)
+
+    assert reply.status_code == 409
+    assert statements > 1
+    assert (reply.json()["code"], reply.json()["seq"]) == ("stale_response", 50)
+    assert candidate.stored(0) == [candidate.questions[0]["choices"][2]["id"]]
+
+
+def test_a_choice_of_another_question_is_a_field_error(candidate):
+    other = candidate.questions[1]["choices"][0]["id"]
+    url = f"/api/candidate/session/responses/{candidate.questions[0]['id']}/"
+
+    reply = candidate.client.put(url, {"selected": [other], "seq": 99}, format="json", HTTP_USER_AGENT="Firefox")
+
+    assert reply.status_code == 400
+    assert "selected" in reply.json()
+    assert candidate.stored(0) == [candidate.questions[0]["choices"][0]["id"]]
+
+
+def test_a_bad_body_from_a_stranger_is_refused_before_it_is_described(candidate):
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Invitation not-a-token")
+    url = f"/api/candidate/session/responses/{candidate.questions[0]['id']}/"
+
+    reply = stranger.put(url, {"selected": "nonsense"}, format="json")
+
+    assert reply.status_code == 401
+    assert "selected" not in reply.json()
+
+
+def test_after_a_reset_the_old_session_takes_no_save(candidate, recruiter):
+    session_reset(invitation=candidate.issued.invitation, reason="Browser crashed", reset_by=recruiter,
+                  now=timezone.now())
+
+    reply = candidate.save(0, 1)
+
+    assert reply.status_code == 409
+    assert reply.json()["code"] == "not_started"
+    assert not Response.objects.exists()
+
+
+def test_the_pages_cookie_takes_the_quick_path_with_its_csrf_token(issued):
+    client = Client(enforce_csrf_checks=True)
+    client.get(f"/t/{issued.token}/")
+    csrf = str(client.get("/take/").context["csrf_token"])
+    client.post("/take/start/", {"csrfmiddlewaretoken": csrf})
+    page = Candidate(client, issued, client.get("/api/candidate/session/").json()["questions"],
+                     HTTP_X_CSRFTOKEN=csrf)
+    assert page.save(0, 0).status_code == 200
+
+    quick, statements = page.save_counting(0, 1)
+    refused = page.save(0, 2, HTTP_X_CSRFTOKEN="wrong")
+
+    assert quick.status_code == 200
+    assert statements == 2  # the session cookie's row, then the upsert
+    assert refused.status_code == 403
+    assert page.stored(0) == [page.questions[0]["choices"][1]["id"]]
