@@ -124,6 +124,18 @@ class AutosaveUser(FastHttpUser):
                         headers={**self.auth, "Content-Type": "application/json"})
 
 
+class WarmUpUser(AutosaveUser):
+    """Starts (or resumes) its session, saves once and stops: every session started and every server
+    process warmed, without the load of users that go on saving."""
+
+    wait_time = between(0, 0)
+
+    @task
+    def answer_once(self):
+        self.answer()
+        self.stop()
+
+
 class PacedAutosaveUser(AutosaveUser):
     """One save per second per user on average, at exponentially distributed intervals: N independent
     users then send a Poisson stream of N saves/s, the usual model of an open-loop load. (Locust's

@@ -193,7 +193,8 @@ def autosave_ceiling(bare_rps: float | None, *, sessions: int,
     # gunicorn worker connects, renders the test's questions and fills its caches once; otherwise the
     # first steps would measure starts and cold workers rather than the autosave path. One session per
     # user: two users saving the same question of one session would refuse each other's older saves.
-    locust("PacedAutosaveUser", sessions, 50, max(10, sessions // 50 + 5), tokens, "ceiling-warmup")
+    locust("WarmUpUser", sessions, 50, max(10, sessions // 50 + 5), tokens, "ceiling-warmup")
+    db_settle()  # the warm-up's 1,600 starts and saves are not the first step's to flush
     rows, ceiling, found = [], 0, False
     for rate in (r for r in steps if r <= sessions):
         row = locust("PacedAutosaveUser", rate, rate, 25, tokens, f"ceiling-{rate}", steady=True)

@@ -5,6 +5,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
@@ -56,6 +58,10 @@ class CandidateApiView(APIView):
     # Keyed on the client address (NUM_PROXIES = TRUSTED_PROXY_COUNT): strangers with a link.
     throttle_classes = [CountingScopedRateThrottle]
     throttle_scope = "candidate"
+    # JSON both ways: the test page's script and API clients speak nothing else, and the browsable API has
+    # nothing to offer a request that must carry an invitation.
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
 
     def initial(self, request, *args, **kwargs):
         # One clock reading per request, taken when it arrived: every deadline check and timestamp uses it.
@@ -124,12 +130,13 @@ class ResponseSaveApi(CandidateApiView):
     for, takes the full path (authentication, lazy expiry, ``response_save``), which answers exactly."""
 
     def perform_authentication(self, request):
-        """Deferred to ``put`` (DRF documents overriding this to authenticate lazily)."""
+        """Deferred to ``put``: DRF's own docstring of this method says overriding it with ``pass`` makes
+        authentication lazy."""
 
     def check_permissions(self, request):
         """Deferred to ``put``, with authentication."""
 
-    def authenticate(self, request):
+    def authenticate_now(self, request):
         """What DRF would have done in ``initial``: authenticate, then check permissions (401/403)."""
         super().perform_authentication(request)
         super().check_permissions(request)
@@ -147,7 +154,7 @@ class ResponseSaveApi(CandidateApiView):
         try:
             data = _RESPONSE_INPUT.run_validation(request.data)
         except ValidationError:
-            self.authenticate(request)  # a stranger gets 401, not a description of the body it sent
+            self.authenticate_now(request)  # a stranger gets 401, not a description of the body it sent
             raise
         key = invitation_key(request)
         if key is not None:
@@ -157,7 +164,7 @@ class ResponseSaveApi(CandidateApiView):
             )
             if quick is not None:
                 return self.saved(question_id, *quick)
-        self.authenticate(request)
+        self.authenticate_now(request)
         session = self.current_session()
         if session is None:
             return _not_started()

@@ -190,6 +190,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one client per pool, not per call
+    # Every request of the candidate pages (autosave included) and the workspace reads its session: from
+    # Redis rather than PostgreSQL, written through to the database. Only with a cache all processes share:
+    # a per-process cache would keep serving a session another process had ended (a logout, a new key).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Celery ------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"

@@ -7,6 +7,7 @@ path needs them kept."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -190,6 +191,7 @@ def test_the_pages_cookie_takes_the_quick_path_with_its_csrf_token(issued):
     refused = page.save(0, 2, HTTP_X_CSRFTOKEN="wrong")
 
     assert quick.status_code == 200
-    assert statements == 2  # the session cookie's row, then the upsert
+    # The upsert, after the cookie's session row unless the sessions are read from a shared cache (Redis).
+    assert statements == (1 if settings.SESSION_ENGINE.endswith("cached_db") else 2)
     assert refused.status_code == 403
     assert page.stored(0) == [page.questions[0]["choices"][1]["id"]]
