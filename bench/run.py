@@ -12,6 +12,7 @@ Locust scenarios headless with a fixed seed and bounded durations on loopback, a
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import re
@@ -81,6 +82,18 @@ def db_settle() -> None:
         conn.execute("CHECKPOINT")
 
 
+def speed_probe() -> float:
+    """Seconds of one core for a fixed piece of work (400,000 chained SHA-256 digests), best of three: this
+    VM's speed changes by the hour, so the record says how fast it was when the run began and ended."""
+    best = float("inf")
+    for _ in range(3):
+        started, digest = time.perf_counter(), b"assay"
+        for _ in range(400_000):
+            digest = hashlib.sha256(digest).digest()
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
 def processes(procs) -> dict:
     stats = {}
     for name, proc in procs.items():
@@ -131,7 +144,8 @@ def main() -> None:
             except requests.RequestException:
                 time.sleep(0.5)
         results = {"date": datetime.now(UTC).date().isoformat(), "machine": f"{os.cpu_count()} cores, "
-                   f"{round(psutil.virtual_memory().total / 2**30)} GiB", "sizes": sizes, "scenarios": {}}
+                   f"{round(psutil.virtual_memory().total / 2**30)} GiB", "sizes": sizes, "scenarios": {},
+                   "speed_probe_s": {"before": speed_probe()}}
         if "bare" in only:
             db_settle()
             results["scenarios"]["bare view"] = locust("BareUser", 50, 50, 20, tokens, "bare")
@@ -152,6 +166,7 @@ def main() -> None:
         if "results" in only:
             results["scenarios"].update(results_at_scale(sizes["finished"]))
         results["processes"] = processes(procs)
+        results["speed_probe_s"]["after"] = speed_probe()
     finally:
         for proc in procs.values():
             proc.terminate()
