@@ -19,9 +19,8 @@ import time
 from pathlib import Path
 
 import psutil
-import requests
 from common import database_ready
-from run import PY, RESULTS, ROOT, URL, db_settle, env, locust, manage, sh
+from run import PY, RESULTS, db_settle, env, locust, manage, sh, web_ready, web_start
 
 
 def cpu_seconds() -> dict[str, float]:
@@ -77,17 +76,10 @@ def main() -> None:
     tokens = RESULTS / "cpu-tokens.json"
     sh(PY, "bench/prepare.py", "invitations", str(args.sessions), str(tokens))
     subprocess.run(["redis-cli", "-n", "2", "flushdb"], check=True, capture_output=True)
-    web = subprocess.Popen([PY, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"], cwd=ROOT,
-                           env={**env(), "GUNICORN_WORKERS": "4"}, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+    web = web_start()
     rows = []
     try:
-        for _ in range(60):
-            try:
-                if requests.get(f"{URL}/health/", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
+        web_ready()
         locust("WarmUpUser", args.sessions, 50, args.sessions // 50 + 5, tokens, "cpu-warmup")
         db_settle()
         for rate in (int(r) for r in args.rates.split(",")):

@@ -82,6 +82,23 @@ def db_settle() -> None:
         conn.execute("CHECKPOINT")
 
 
+def web_start() -> subprocess.Popen:
+    """gunicorn as production runs it (4 workers, ``config/gunicorn.py``), on ``URL``; see ``web_ready``."""
+    return subprocess.Popen([PY, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"], cwd=ROOT,
+                            env={**env(), "GUNICORN_WORKERS": "4"}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def web_ready() -> None:
+    """Wait (up to about 30 s) until the bare view answers."""
+    for _ in range(60):
+        try:
+            if requests.get(f"{URL}/health/", timeout=1).ok:
+                return
+        except requests.RequestException:
+            time.sleep(0.5)
+
+
 def speed_probe() -> float:
     """Seconds of one core for a fixed piece of work (400,000 chained SHA-256 digests), best of three: this
     VM's speed changes by the minute, so the record says how fast it was as each scenario began and at the end
@@ -127,9 +144,7 @@ def main() -> None:
         (RESULTS / f"{name}-tokens.json").write_text(json.dumps([next(all_tokens) for _ in range(sizes[name])]))
 
     procs = {
-        "web": subprocess.Popen([PY, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"], cwd=ROOT,
-                                env={**env(), "GUNICORN_WORKERS": "4"}, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL),
+        "web": web_start(),
         "worker": subprocess.Popen([PY, "-m", "celery", "-A", "config", "worker", "--concurrency", "1",
                                     "--loglevel", "WARNING"], cwd=ROOT, env=env(), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL),
@@ -138,12 +153,7 @@ def main() -> None:
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
     }
     try:
-        for _ in range(60):
-            try:
-                if requests.get(f"{URL}/health/", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
+        web_ready()
         results = {"date": datetime.now(UTC).date().isoformat(), "machine": f"{os.cpu_count()} cores, "
                    f"{round(psutil.virtual_memory().total / 2**30)} GiB", "sizes": sizes, "scenarios": {},
                    "speed_probe_s": {}}
