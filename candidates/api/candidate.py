@@ -1,10 +1,12 @@
 """The candidate's API: start, fetch, save a response, submit (one small view per action)."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as ApiResponse
@@ -20,6 +22,7 @@ from candidates.api.throttling import CountingScopedRateThrottle
 from candidates.autosave import autosave_remember, response_save_quick
 from candidates.clients import client_ip, client_user_agent
 from candidates.errors import CandidateError, StaleResponse
+from candidates.models import Response
 from candidates.presenters import seconds_until, session_questions, session_state
 from candidates.selectors import session_get_for_invitation
 from candidates.services import (
@@ -153,7 +156,7 @@ class ResponseSaveApi(CandidateApiView):
     def put(self, request, question_id: int):
         try:
             data = _RESPONSE_INPUT.run_validation(request.data)
-        except ValidationError:
+        except APIException:  # not JSON (415), malformed (400 parse error), or invalid (400 by field)
             self.authenticate_now(request)  # a stranger gets 401, not a description of the body it sent
             raise
         key = invitation_key(request)
@@ -184,7 +187,8 @@ class ResponseSaveApi(CandidateApiView):
             autosave_remember(key=key, session=session)
         return self.saved(question_id, saved, session.deadline)
 
-    def saved(self, question_id: int, saved, deadline) -> ApiResponse:
+    def saved(self, question_id: int, saved: Response, deadline: datetime) -> ApiResponse:
+        """The reply to a stored save, ``remaining_seconds`` counted to the session's ``deadline``."""
         return ApiResponse({
             "question": question_id, "selected": saved.selected, "seq": saved.seq, "saved_at": saved.saved_at,
             "remaining_seconds": seconds_until(deadline, self.now),

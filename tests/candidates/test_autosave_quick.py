@@ -156,15 +156,22 @@ def test_a_choice_of_another_question_is_a_field_error(candidate):
     assert candidate.stored(0) == [candidate.questions[0]["choices"][0]["id"]]
 
 
-def test_a_bad_body_from_a_stranger_is_refused_before_it_is_described(candidate):
-    stranger = APIClient()
-    stranger.credentials(HTTP_AUTHORIZATION="Invitation not-a-token")
+@pytest.mark.parametrize(("body", "content_type"), [
+    ('{"selected": "nonsense"}', "application/json"),    # invalid: 400 by field to the candidate
+    ('{"selected": [', "application/json"),              # malformed: 400 parse error
+    ("selected=1", "application/x-www-form-urlencoded"),  # not JSON: 415
+])
+def test_a_bad_body_from_a_stranger_is_refused_before_it_is_described(candidate, body, content_type):
     url = f"/api/candidate/session/responses/{candidate.questions[0]['id']}/"
 
-    reply = stranger.put(url, {"selected": "nonsense"}, format="json")
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Invitation not-a-token")
+    as_stranger = stranger.put(url, body, content_type=content_type)
+    as_candidate = candidate.client.put(url, body, content_type=content_type, HTTP_USER_AGENT="Firefox")
 
-    assert reply.status_code == 401
-    assert "selected" not in reply.json()
+    assert as_stranger.status_code == 401
+    assert as_stranger.json() == {"detail": "This invitation link is not valid."}
+    assert as_candidate.status_code in (400, 415)
 
 
 def test_after_a_reset_the_old_session_takes_no_save(candidate, recruiter):
