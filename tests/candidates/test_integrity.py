@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from candidates.clients import ip_canonical
 from candidates.errors import SessionClosed, TooManyEvents
 from candidates.integrity import integrity_summary
 from candidates.models import IntegrityEvent
@@ -104,3 +106,26 @@ def test_integrity_api_events_append_only_and_in_result(candidate_api, recruiter
 
     assert (created.status_code, bad.status_code, delete.status_code) == (201, 400, 405)
     assert result["integrity"]["events"]["Tab hidden"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("address", ["2001:DB8::1", "2001:0db8:0000::0001", "::ffff:10.0.0.1", "192.0.2.7"])
+def test_one_client_writing_its_address_another_way_is_still_one_client(issued, address):
+    client = APIClient(REMOTE_ADDR=address)
+    client.credentials(HTTP_AUTHORIZATION=f"Invitation {issued.token}")
+    question = client.post("/api/candidate/session/start/").json()["questions"][0]
+
+    for seq in range(3):
+        saved = client.put(f"/api/candidate/session/responses/{question['id']}/",
+                           {"selected": [question["choices"][seq]["id"]], "seq": seq}, format="json")
+        assert saved.status_code == 200
+
+    assert not IntegrityEvent.objects.filter(kind=IntegrityEvent.Kind.CLIENT_CHANGED).exists()
+
+
+@pytest.mark.parametrize(("address", "canonical"), [
+    ("2001:DB8:0:0::1", "2001:db8::1"), ("::FFFF:10.0.0.1", "::ffff:10.0.0.1"), ("192.0.2.7", "192.0.2.7"),
+    ("unknown", None), ("", None), (None, None), ("300.1.1.1", None), ("2001:db8::g", None),
+])
+def test_addresses_are_canonical_or_none(address, canonical):
+    assert ip_canonical(address) == canonical
