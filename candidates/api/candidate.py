@@ -58,7 +58,7 @@ class SessionOutput(serializers.Serializer):
 class CandidateApiView(APIView):
     authentication_classes = [InvitationTokenAuthentication, InvitationCookieAuthentication]
     permission_classes = [IsCandidate]
-    # Keyed on the client address (NUM_PROXIES = TRUSTED_PROXY_COUNT): strangers with a link.
+    # Per candidate (the invitation the request names), else per client address: see the throttle's module.
     throttle_classes = [CountingScopedRateThrottle]
     throttle_scope = "candidate"
     # JSON both ways: the test page's script and API clients speak nothing else, and the browsable API has

@@ -1,15 +1,18 @@
-"""The candidate API's rate limit: DRF's scoped throttle, counted rather than logged.
+"""The candidate API's rate limit: DRF's scoped throttle, per candidate, counted rather than logged.
 
-DRF's ``SimpleRateThrottle`` keeps a list of every request time of the last period per key and
-reads, trims and rewrites it on each request. Keyed on the client address, a hall of candidates
-behind one address makes that list thousands of entries long, pickled twice per autosave. A
-counter per window (``config.cache.cache_count``: one Redis round trip) enforces the same
-``rate`` with the same keys; a client can burst up to twice the rate across a window edge, which
-is harmless for a limit meant to stop runaway clients, not to meter fair use.
+Keyed on the invitation the request names, as DRF keys an authenticated user's requests on the user:
+each candidate has the whole ``candidate`` rate, and a hall of candidates sitting the test behind one
+address (NAT) is not one client that a busy minute of autosaves would lock out. A request that names no
+invitation is keyed on the client's address. DRF's ``SimpleRateThrottle`` keeps a list of every request
+time of the last period per key and reads, trims and rewrites it on each request; a counter per window
+(``config.cache.cache_count``: one Redis round trip) enforces the same ``rate``; a client can burst up
+to twice the rate across a window edge, which is harmless for a limit meant to stop runaway clients, not
+to meter fair use.
 """
 
 from rest_framework.throttling import ScopedRateThrottle
 
+from candidates.api.authentication import invitation_key
 from config.cache import cache_count
 
 
@@ -31,10 +34,14 @@ class CountingScopedRateThrottle(ScopedRateThrottle):
         return count <= self.num_requests
 
     def get_cache_key(self, request, view) -> str:
-        """DRF's key for a client that is not a user (a candidate never is: its principal is
-        ``AnonymousUser``): the scope and the client's address. Read without ``request.user``, which
-        would authenticate the request before a view that defers authentication (autosave) wants it."""
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        """The scope and the invitation the request names (``authentication.invitation_key``: its token's
+        hash, or the invitation id of the pages' cookie), else the client's address (DRF's ``get_ident``,
+        ``NUM_PROXIES`` applied). Read without ``request.user``, which would authenticate the request
+        before a view that defers authentication (autosave) wants it; a name that does not authenticate
+        is refused by authentication whatever its count."""
+        key = invitation_key(request)
+        ident = self.get_ident(request) if key is None else f"{key[0]}-{key[1]}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
     def wait(self) -> float:
         """Seconds until the window closes (DRF's ``Retry-After``)."""

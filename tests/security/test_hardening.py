@@ -1,4 +1,4 @@
-"""Tokens out of logs, throttling by real address, login lock-out, headers, no tracebacks, no
+"""Tokens out of logs, throttling per candidate and by real address, login lock-out, headers, no tracebacks, no
 mass assignment, sanitised Markdown, deploy checks."""
 
 import io
@@ -44,15 +44,34 @@ def low_rates(monkeypatch, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
 
 
-def test_hardening_candidate_throttle_keys_on_real_address_not_forwarded_header(candidate_api, low_rates):
-    def get(spoofed: str, proxy_seen: str):
-        return candidate_api.get("/api/candidate/session/", HTTP_X_FORWARDED_FOR=f"{spoofed}, {proxy_seen}")
+def test_hardening_candidate_throttle_is_each_candidates_own(candidate_api, version, recruiter, low_rates):
+    def get(client, spoofed: str, proxy_seen: str = "198.51.100.7"):
+        return client.get("/api/candidate/session/", HTTP_X_FORWARDED_FOR=f"{spoofed}, {proxy_seen}").status_code
 
-    codes = [get(f"203.0.113.{i}", "198.51.100.7").status_code for i in range(6)]
-    other_client = get("203.0.113.99", "198.51.100.8").status_code
+    neighbour = APIClient()  # another candidate in the same hall, behind the same address
+    token = invite(version, recruiter=recruiter, email="n@x.org").token
+    neighbour.credentials(HTTP_AUTHORIZATION=f"Invitation {token}")
 
-    assert codes == [404] * 5 + [429]             # rotating the client-supplied part does not help
-    assert other_client == 404
+    codes = [get(candidate_api, f"203.0.113.{i}") for i in range(6)]
+    elsewhere = get(candidate_api, "203.0.113.99", proxy_seen="198.51.100.8")
+
+    assert codes == [404] * 5 + [429]             # rotating addresses, spoofed or real, does not help
+    assert elsewhere == 429
+    assert [get(neighbour, "203.0.113.1") for _ in range(5)] == [404] * 5
+
+
+def test_hardening_requests_naming_no_invitation_are_limited_by_real_address(low_rates):
+    def put(client, spoofed: str, proxy_seen: str):
+        return client.put("/api/candidate/session/responses/1/", {"selected": [], "seq": 1}, format="json",
+                          HTTP_X_FORWARDED_FOR=f"{spoofed}, {proxy_seen}").status_code
+
+    stranger = APIClient()
+
+    codes = [put(stranger, f"203.0.113.{i}", "198.51.100.7") for i in range(6)]
+    other_address = put(stranger, "203.0.113.99", "198.51.100.8")
+
+    assert codes == [401] * 5 + [429]             # rotating the client-supplied part does not help
+    assert other_address == 401
 
 
 def test_hardening_candidate_throttle_says_when_to_retry(candidate_api, low_rates):
