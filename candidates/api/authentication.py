@@ -20,8 +20,8 @@ class InvitationTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Invitation"
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).decode("latin-1").split()
-        if not header or header[0] != self.keyword:
+        header = _invitation_header(request)
+        if header is None:
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Use: Authorization: Invitation <token>.")
@@ -33,6 +33,12 @@ class InvitationTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def _invitation_header(request) -> list[str] | None:
+    """The ``Authorization`` header's words when it names the ``Invitation`` scheme, else ``None``."""
+    header = authentication.get_authorization_header(request).decode("latin-1").split()
+    return header if header and header[0] == InvitationTokenAuthentication.keyword else None
 
 
 class InvitationCookieAuthentication(authentication.SessionAuthentication):
@@ -54,8 +60,8 @@ def invitation_key(request) -> InvitationKey | None:
     classes above would read it in their order: ``("token_hash", …)`` from an ``Invitation`` header,
     else ``("id", …)`` from the session cookie once its CSRF token passed; ``None`` when neither applies
     (or the header is malformed, or CSRF fails: the authentication classes then say why)."""
-    header = authentication.get_authorization_header(request).decode("latin-1").split()
-    if header and header[0] == InvitationTokenAuthentication.keyword:
+    header = _invitation_header(request)
+    if header is not None:
         if len(header) != 2 or len(header[1]) > 200:
             return None
         return "token_hash", invitation_token_hash(header[1])
