@@ -13,7 +13,7 @@ from assessments.models import Organization, PublishedVersion
 from candidates.enums import InvitationStatus
 from candidates.models import Invitation, Response, SessionQuestion, TestSession
 from candidates.rows import Columns, hot_cursor, table
-from candidates.tokens import invitation_token_hash
+from candidates.tokens import TOKEN_MAX_LENGTH, invitation_token_hash
 
 _INVITATION = Columns(Invitation, "i")
 _SESSION = Columns(TestSession, "s")
@@ -52,7 +52,7 @@ def invitation_for_candidate(*, token_hash: str | None = None, invitation_id: in
 
 def invitation_get_by_token(*, token: str) -> Invitation | None:
     """The invitation whose token hashes to the stored hash, or ``None`` (as ``invitation_for_candidate``)."""
-    if not token or len(token) > 200:
+    if not token or len(token) > TOKEN_MAX_LENGTH:
         return None
     token_hash = invitation_token_hash(token)
     invitation = invitation_for_candidate(token_hash=token_hash)

@@ -3,6 +3,9 @@
 import hashlib
 import secrets
 
+# Longer than any token we issue (43 characters) by far: anything longer is not one of ours and is not hashed.
+TOKEN_MAX_LENGTH = 200
+
 
 def invitation_token_new() -> tuple[str, str]:
     """Return ``(token, token_hash)``; the token goes in the email, only the hash is stored."""

@@ -8,7 +8,7 @@ from rest_framework import authentication, exceptions, permissions
 from candidates.autosave import InvitationKey
 from candidates.models import Invitation
 from candidates.selectors import invitation_for_candidate, invitation_get_by_token, invitation_is_active
-from candidates.tokens import invitation_token_hash
+from candidates.tokens import TOKEN_MAX_LENGTH, invitation_token_hash
 
 SESSION_KEY = "assay_invitation_id"
 NOT_VALID = "This invitation link is not valid."
@@ -59,10 +59,18 @@ def invitation_key(request) -> InvitationKey | None:
     """How the request names its invitation, not yet checked against the database, as the authentication
     classes above would read it in their order: ``("token_hash", …)`` from an ``Invitation`` header,
     else ``("id", …)`` from the session cookie once its CSRF token passed; ``None`` when neither applies
-    (or the header is malformed, or CSRF fails: the authentication classes then say why)."""
+    (or the header is malformed, or CSRF fails: the authentication classes then say why). Read once per
+    request: the rate limit and the autosave both ask."""
+    django_request = request._request
+    if not hasattr(django_request, "_assay_invitation_key"):
+        django_request._assay_invitation_key = _invitation_key(request)
+    return django_request._assay_invitation_key
+
+
+def _invitation_key(request) -> InvitationKey | None:
     header = _invitation_header(request)
     if header is not None:
-        if len(header) != 2 or len(header[1]) > 200:
+        if len(header) != 2 or len(header[1]) > TOKEN_MAX_LENGTH:
             return None
         return "token_hash", invitation_token_hash(header[1])
     invitation_id = request._request.session.get(SESSION_KEY)
