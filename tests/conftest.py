@@ -57,15 +57,17 @@ def candidate_api(issued):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttle counters and login lock-outs live in the cache, rendered in-use questions, sessions' answer
-    rules and autosave expectations in the process: every test starts from zero (a flushed database hands
-    out the same ids again)."""
+    rules, autosave expectations and rate-limit leases in the process: every test starts from zero (a flushed
+    database hands out the same ids again)."""
     from django.core.cache import cache
 
     from candidates.autosave import autosave_forget
     from candidates.selectors import session_answer_rules_forget
+    from config.cache import cache_leases_forget
     from questionbank.selectors import questions_in_use_forget
 
     cache.clear()
+    cache_leases_forget()
     questions_in_use_forget()
     session_answer_rules_forget()
     autosave_forget()

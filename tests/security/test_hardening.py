@@ -16,7 +16,10 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from assessments.models import TestTemplate
+from candidates.api.throttling import CountingScopedRateThrottle
 from candidates.models import Invitation, TestSession
+from candidates.tokens import invitation_token_hash
+from config.cache import cache_count
 from config.settings.base import BASE_DIR
 from questionbank.services import ChoiceData, QuestionData, question_create
 from tests.factories import OrganizationFactory, TopicFactory, invite, published_version_make
@@ -72,6 +75,18 @@ def test_hardening_requests_naming_no_invitation_are_limited_by_real_address(low
 
     assert codes == [401] * 5 + [429]             # rotating the client-supplied part does not help
     assert other_address == 401
+
+
+@pytest.mark.parametrize(("rate", "counted"), [("600/min", 10), ("100/min", 1)])
+def test_hardening_candidate_throttle_counts_a_lease_of_the_rate_at_a_time(candidate_api, issued, monkeypatch, rate,
+                                                                           counted):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"candidate": rate})
+    key = CountingScopedRateThrottle.cache_format % {
+        "scope": "candidate", "ident": f"token_hash-{invitation_token_hash(issued.token)}"}
+
+    candidate_api.get("/api/candidate/session/")
+
+    assert cache_count(key, 60, 0)[0] == counted  # a sixtieth of the rate; rates under 120 a period exactly
 
 
 def test_hardening_candidate_throttle_says_when_to_retry(candidate_api, low_rates):
