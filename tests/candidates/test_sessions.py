@@ -316,3 +316,17 @@ def test_a_bad_save_gets_field_level_errors_and_leaves_the_next_save_alone(candi
     assert good.json()["selected"] == [question["choices"][1]["id"]]
     assert good.json()["seq"] == 0
     assert Response.objects.get().selected == [question["choices"][1]["id"]]
+
+
+def test_the_candidate_api_replies_json_whatever_accept_names_and_takes_only_json(candidate_api):
+    started = candidate_api.post("/api/candidate/session/start/", HTTP_ACCEPT="text/html")
+    question = started.json()["questions"][0]
+    url = f"/api/candidate/session/responses/{question['id']}/"
+
+    saved = candidate_api.put(url, {"selected": [], "seq": 1}, format="json", HTTP_ACCEPT="application/xml")
+    form = candidate_api.put(url, "selected=1", content_type="application/x-www-form-urlencoded")
+
+    assert started.status_code == 201
+    assert started["Content-Type"] == saved["Content-Type"] == "application/json"
+    assert saved.json()["seq"] == 1
+    assert form.status_code == 415
