@@ -5,6 +5,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from candidates.enums import EmailStatus, InvitationStatus, SessionStatus
 from candidates.errors import InvitationUnavailable, SessionClosed, StaleResponse
@@ -269,7 +270,6 @@ def test_question_update_in_use_makes_new_version_old_session_keeps_its_own(issu
 def test_the_session_reply_is_written_as_its_serializer_would_write_it(issued, version, finished):
     """The candidate views return the presenters' dict as is (``CandidateApiView.state``): it must render to
     the very bytes ``SessionOutput``, which the schema documents, would have produced."""
-    from rest_framework.renderers import JSONRenderer
 
     from candidates.api.candidate import SessionOutput
     from candidates.presenters import session_questions, session_state
@@ -326,7 +326,11 @@ def test_the_candidate_api_replies_json_whatever_accept_names_and_takes_only_jso
     saved = candidate_api.put(url, {"selected": [], "seq": 1}, format="json", HTTP_ACCEPT="application/xml")
     form = candidate_api.put(url, "selected=1", content_type="application/x-www-form-urlencoded")
 
+    stored = Response.objects.get()
     assert started.status_code == 201
     assert started["Content-Type"] == saved["Content-Type"] == "application/json"
-    assert saved.json()["seq"] == 1
+    assert saved.content == JSONRenderer().render({  # the bytes DRF's Response would have sent
+        "question": question["id"], "selected": [], "seq": 1, "saved_at": stored.saved_at,
+        "remaining_seconds": saved.json()["remaining_seconds"]})
+    assert 0 < saved.json()["remaining_seconds"] <= stored.session.published_version.time_limit
     assert form.status_code == 415
