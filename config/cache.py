@@ -89,7 +89,9 @@ def cache_allow(key: str, *, limit: int, timeout: int, lease: int = 1) -> tuple[
     is refused in the process until it closes, so a client past its limit costs none either. The limit
     stays shared but loosens: counts a process took and did not use are lost to the window, so a key
     spread over ``P`` processes reaches its limit after between ``limit - P·(lease - 1)`` and ``limit``
-    events. With ``lease`` 1 every event is counted in the cache, exactly as ``cache_count``.
+    events. With ``lease`` 1 every allowed event is counted in the cache, as by ``cache_count``. On caches
+    other than Redis the time left in a window is not known, so leases and refusals last the whole ``timeout``
+    from when they were taken (a refused client may wait up to twice the window there).
     """
     now = time.monotonic()
     with _LEASES_LOCK:
