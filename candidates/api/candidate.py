@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -138,7 +137,6 @@ class ResponseInput(serializers.Serializer):
 # messages), half a millisecond of CPU per autosave, about a quarter of the save's own. ``run_validation`` keeps
 # no state on the serializer and raises the same field-keyed ``ValidationError`` as ``is_valid``.
 _RESPONSE_INPUT = ResponseInput()
-_JSON = JSONRenderer()
 
 
 class ResponseSaveApi(CandidateApiView):
@@ -201,14 +199,12 @@ class ResponseSaveApi(CandidateApiView):
             autosave_remember(key=key, session=session)
         return self.saved(question_id, saved, session.deadline)
 
-    def saved(self, question_id: int, saved: Response, deadline: datetime) -> HttpResponse:
-        """The reply to a stored save, ``remaining_seconds`` counted to the session's ``deadline``: the bytes
-        DRF's ``Response`` would send, rendered directly (it would build a template response around the same
-        renderer, 5 % of an autosave's CPU; DRF's views accept Django's own responses)."""
-        return HttpResponse(_JSON.render({
+    def saved(self, question_id: int, saved: Response, deadline: datetime) -> ApiResponse:
+        """The reply to a stored save, ``remaining_seconds`` counted to the session's ``deadline``."""
+        return ApiResponse({
             "question": question_id, "selected": saved.selected, "seq": saved.seq, "saved_at": saved.saved_at,
             "remaining_seconds": seconds_until(deadline, self.now),
-        }), content_type=_JSON.media_type)
+        })
 
 
 class SessionSubmitApi(CandidateApiView):

@@ -329,7 +329,7 @@ def test_the_candidate_api_replies_json_whatever_accept_names_and_takes_only_jso
     stored = Response.objects.get()
     assert started.status_code == 201
     assert started["Content-Type"] == saved["Content-Type"] == "application/json"
-    assert saved.content == JSONRenderer().render({  # the bytes DRF's Response would have sent
+    assert saved.content == JSONRenderer().render({
         "question": question["id"], "selected": [], "seq": 1, "saved_at": stored.saved_at,
         "remaining_seconds": saved.json()["remaining_seconds"]})
     assert 0 < saved.json()["remaining_seconds"] <= stored.session.published_version.time_limit
