@@ -2,13 +2,15 @@
 and the load generator, read from the processes' CPU times while the rate holds.
 
     .venv-bench/bin/python bench/cpu_per_save.py [--rates 400,400] [--sessions 800] [--label TEXT] [--out FILE]
+                                                [--bare]
 
 The ceiling (``bench/run.py``) is a latency threshold near saturation, and this VM's speed drifts by the
 minute, so two ceiling runs of the same code can differ by a third. CPU time per save at a rate well below
 saturation moves far less, which makes it the figure to compare two versions of the code by, run back to
 back. Uses ``bench/run.py``'s server setup (database ``assay_bench``, Redis database 2, port 8050): never
 run it beside that. Prints one JSON line per rate and, with ``--out``, appends them to that JSON file's
-``cpu_per_save`` list under ``--label``.
+``cpu_per_save`` list under ``--label``. With ``--bare`` the requests are the bare view's at the same rates
+(``PacedBareUser``): what any request costs the server and Locust, the floor under a save's figure.
 """
 
 import argparse
@@ -39,7 +41,7 @@ def cpu_seconds() -> dict[str, float]:
     return out
 
 
-def measure(rate: int, tokens: Path) -> dict:
+def measure(rate: int, tokens: Path, *, bare: bool = False) -> dict:
     """Offer ``rate`` saves/s for 30 s; CPU read over 15 s of its steady part (a process that ended in between,
     a PostgreSQL backend say, would make its kind's figure low: each kind is kept only if not negative)."""
     marks = {}
@@ -52,7 +54,8 @@ def measure(rate: int, tokens: Path) -> dict:
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    row = locust("PacedAutosaveUser", rate, rate, 30, tokens, f"cpu-{rate}", steady=True)["autosave"]
+    user, name = ("PacedBareUser", "bare view") if bare else ("PacedAutosaveUser", "autosave")
+    row = locust(user, rate, rate, 30, tokens, f"cpu-{rate}", steady=True)[name]
     sampler.join()
     (started, before), (ended, after) = marks["from"], marks["to"]
     saves = row["rps"] * (ended - started)
@@ -68,6 +71,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=800)
     parser.add_argument("--label", default="")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--bare", action="store_true", help="the bare view at the same rates, for comparison")
     args = parser.parse_args()
     database_ready(env())
     subprocess.run(["redis-cli", "-n", "2", "flushdb"], check=True, capture_output=True)
@@ -83,7 +87,7 @@ def main() -> None:
         locust("WarmUpUser", args.sessions, 50, args.sessions // 50 + 5, tokens, "cpu-warmup")
         db_settle()
         for rate in (int(r) for r in args.rates.split(",")):
-            rows.append(measure(rate, tokens))
+            rows.append(measure(rate, tokens, bare=args.bare))
             print(json.dumps(rows[-1]), flush=True)
     finally:
         web.terminate()

@@ -144,3 +144,11 @@ class PacedAutosaveUser(AutosaveUser):
 
     def wait_time(self):
         return random.expovariate(1.0)
+
+
+class PacedBareUser(BareUser):
+    """The bare view at ``PacedAutosaveUser``'s pace: what any request costs the server and Locust at a rate,
+    the floor under the CPU an autosave costs at that rate (``bench/cpu_per_save.py --bare``)."""
+
+    def wait_time(self):
+        return random.expovariate(1.0)

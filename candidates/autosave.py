@@ -19,10 +19,11 @@ fallback but never accept a save the full path would refuse.
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from cachetools import LRUCache
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from candidates.enums import InvitationStatus, SessionStatus
 from candidates.models import Invitation, Response, TestSession
@@ -89,44 +90,48 @@ def response_upsert(*, session_id: int, question_id: int, selected: list[int], t
     lets two first saves of one question race without colliding on the unique constraint. (``WHERE true``:
     SQLite's parser needs a WHERE before ``ON CONFLICT`` in an ``INSERT … SELECT``.)
     """
+    db = connections[DEFAULT_DB_ALIAS]  # once: ``connection`` looks the thread's connection up on every read
     field = Response._meta.get_field
-    values = [question_id, field("selected").get_db_prep_save(selected, connection), text, seq,
-              field("saved_at").get_db_prep_save(now, connection)]
-    postgres = connection.features.has_select_for_update
-    source, conditions, params = f"{table(TestSession)} s", "s.id = %s AND s.status = %s", [
-        session_id, SessionStatus.IN_PROGRESS]
+    at = TestSession._meta.get_field("deadline").get_db_prep_save
+    values = [question_id, field("selected").get_db_prep_save(selected, db), text, seq,
+              field("saved_at").get_db_prep_save(now, db)]
+    params = [session_id, SessionStatus.IN_PROGRESS]
     if seen is not None:
         (column, value), expected = seen
         if column not in _KEY_COLUMNS:
             raise ValueError(f"Not an invitation key: {column!r}.")
-        at = TestSession._meta.get_field("deadline").get_db_prep_save
-        source += f" JOIN {table(Invitation)} i ON i.id = s.invitation_id"
-        same_ip = "IS NULL" if expected.client_ip is None else "= %s"
-        conditions += (f" AND i.{column} = %s AND i.status = %s AND s.deadline = %s AND s.closes_at >= %s"
-                       f" AND s.client_user_agent = %s AND s.client_ip {same_ip}")
-        params += [value, InvitationStatus.STARTED, at(expected.deadline, connection), at(now, connection),
+        params += [value, InvitationStatus.STARTED, at(expected.deadline, db), at(now, db),
                    expected.client_user_agent, *([] if expected.client_ip is None else [expected.client_ip])]
-    lock = " FOR UPDATE OF s" if postgres else ""
-    responses = table(Response)
+    sql = _upsert_sql(db.vendor, None if seen is None else seen[0][0], seen is not None and seen[1].client_ip is None)
     with hot_cursor() as cursor:
-        cursor.execute(
-            f"WITH open_session AS (SELECT s.id FROM {source} WHERE {conditions}{lock}) "  # noqa: S608
+        cursor.execute(sql, [*params, *values, values[-1]])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@cache
+def _upsert_sql(vendor: str, key_column: str | None, client_ip_null: bool) -> str:
+    """``response_upsert``'s statement (the same text for the same arguments, so built once)."""
+    source, conditions = f"{table(TestSession)} s", "s.id = %s AND s.status = %s"
+    if key_column is not None:
+        source += f" JOIN {table(Invitation)} i ON i.id = s.invitation_id"
+        conditions += (f" AND i.{key_column} = %s AND i.status = %s AND s.deadline = %s AND s.closes_at >= %s"
+                       f" AND s.client_user_agent = %s AND s.client_ip {'IS NULL' if client_ip_null else '= %s'}")
+    lock = " FOR UPDATE OF s" if vendor == "postgresql" else ""
+    responses = table(Response)
+    return (f"WITH open_session AS (SELECT s.id FROM {source} WHERE {conditions}{lock}) "  # noqa: S608
             f"INSERT INTO {responses} (session_id, question_id, selected, text, seq, saved_at, first_saved_at) "
             f"SELECT id, %s, %s, %s, %s, %s, %s FROM open_session WHERE true "
             f"ON CONFLICT (session_id, question_id) DO UPDATE SET "
             f"selected = excluded.selected, text = excluded.text, seq = excluded.seq, saved_at = excluded.saved_at "
-            f"WHERE {responses}.seq <= excluded.seq RETURNING id",
-            [*params, *values, values[-1]],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+            f"WHERE {responses}.seq <= excluded.seq RETURNING id")
 
 
 def response_saved(*, response_id: int, session_id: int, question_id: int, selected: list[int], text: str, seq: int,
                    now: datetime) -> Response:
     """The ``Response`` just written by ``response_upsert``, built from what was written (no query)."""
     # first_saved_at stays deferred: the caller reports what was saved now, not when it first was.
-    return Response.from_db(connection.alias, ["id", "session_id", "question_id", "selected", "text", "seq",
+    return Response.from_db(DEFAULT_DB_ALIAS, ["id", "session_id", "question_id", "selected", "text", "seq",
                                                "saved_at"],
                             [response_id, session_id, question_id, selected, text, seq, now])
 

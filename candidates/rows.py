@@ -13,7 +13,7 @@ from functools import cached_property
 
 import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 class Columns:
@@ -118,14 +118,15 @@ def hot_cursor():
     (a prepared statement, psycopg's server-side binding; about 0.1 ms of server time each, measured with
     pgbench ``-M prepared``). Django's cursor otherwise (SQLite, or behind a pooler that cannot keep
     prepared statements). Either way Django wraps it, so query capture and execute wrappers see it."""
-    if connection.vendor != "postgresql" or not settings.ASSAY_PREPARED_STATEMENTS:
-        with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # once: ``connection`` looks the thread's connection up on every read
+    if db.vendor != "postgresql" or not settings.ASSAY_PREPARED_STATEMENTS:
+        with db.cursor() as cursor:
             yield cursor
         return
-    connection.ensure_connection()
+    db.ensure_connection()
     # Django's own wrapping of a raw cursor (query log, execute wrappers, error translation): a private
     # method, as is psycopg's _convert_query below; both are covered by the query-budget tests.
-    with connection._prepare_cursor(_PreparedCursor(connection.connection)) as cursor:
+    with db._prepare_cursor(_PreparedCursor(db.connection)) as cursor:
         yield cursor
 
 

@@ -3,7 +3,9 @@
 from datetime import datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
@@ -11,6 +13,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as ApiResponse
+from rest_framework.utils import json
 from rest_framework.views import APIView
 
 from candidates.api.authentication import (
@@ -140,21 +143,17 @@ _RESPONSE_INPUT = ResponseInput()
 
 
 class ResponseSaveApi(CandidateApiView):
-    """Autosave. A client this process has saved for before takes ``autosave.response_save_quick``: one
-    statement that authenticates as it writes. Everyone else, and every save the quick path cannot vouch
-    for, takes the full path (authentication, lazy expiry, ``response_save``), which answers exactly."""
+    """Autosave, the full path: authentication, lazy expiry, ``response_save``; it answers every outcome
+    exactly, and remembers the client for the quick path. A client this process has saved for is served
+    before the request gets here (``response_save_route``). Rate-limited before authentication, so a stranger
+    naming no invitation is limited by address rather than answered 401 without end."""
 
     def perform_authentication(self, request):
-        """Deferred to ``put``: DRF's own docstring of this method says overriding it with ``pass`` makes
-        authentication lazy."""
+        """Deferred to ``put``, after the rate limit: DRF's own docstring of this method says overriding it
+        with ``pass`` makes authentication lazy."""
 
     def check_permissions(self, request):
         """Deferred to ``put``, with authentication."""
-
-    def authenticate_now(self, request):
-        """What DRF would have done in ``initial``: authenticate, then check permissions (401/403)."""
-        super().perform_authentication(request)
-        super().check_permissions(request)
 
     @extend_schema(
         request=ResponseInput,
@@ -166,20 +165,11 @@ class ResponseSaveApi(CandidateApiView):
         summary="Save (autosave) the answer to one question",
     )
     def put(self, request, question_id: int):
-        try:
-            data = _RESPONSE_INPUT.run_validation(request.data)
-        except APIException:  # not JSON (415), malformed (400 parse error), or invalid (400 by field)
-            self.authenticate_now(request)  # a stranger gets 401, not a description of the body it sent
-            raise
-        key = invitation_key(request)
-        if key is not None:
-            quick = response_save_quick(
-                key=key, question_id=question_id, selected=data["selected"], text=data["text"], seq=data["seq"],
-                now=self.now, client_ip=client_ip(request), client_user_agent=client_user_agent(request),
-            )
-            if quick is not None:
-                return self.saved(question_id, *quick)
-        self.authenticate_now(request)
+        super().perform_authentication(request)
+        super().check_permissions(request)
+        # not JSON (415), malformed (400 parse error), or invalid (400 by field); after authentication, so
+        # a stranger gets 401, not a description of the body it sent
+        data = _RESPONSE_INPUT.run_validation(request.data)
         session = self.current_session()
         if session is None:
             return _not_started()
@@ -195,16 +185,74 @@ class ResponseSaveApi(CandidateApiView):
             return _error(exc)
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
+        key = invitation_key(request)
         if key is not None:
             autosave_remember(key=key, session=session)
         return self.saved(question_id, saved, session.deadline)
 
     def saved(self, question_id: int, saved: Response, deadline: datetime) -> ApiResponse:
-        """The reply to a stored save, ``remaining_seconds`` counted to the session's ``deadline``."""
-        return ApiResponse({
-            "question": question_id, "selected": saved.selected, "seq": saved.seq, "saved_at": saved.saved_at,
-            "remaining_seconds": seconds_until(deadline, self.now),
-        })
+        """The reply to a stored save (``saved_reply``)."""
+        return ApiResponse(saved_reply(question_id, saved, deadline, self.now))
+
+
+def saved_reply(question_id: int, saved: Response, deadline: datetime, now: datetime) -> dict:
+    """The body of the reply to a stored save, ``remaining_seconds`` counted from ``now`` to the session's
+    ``deadline``."""
+    return {"question": question_id, "selected": saved.selected, "seq": saved.seq, "saved_at": saved.saved_at,
+            "remaining_seconds": seconds_until(deadline, now)}
+
+
+_SAVE_API = ResponseSaveApi.as_view()
+_SAVE_ALLOW = ", ".join(ResponseSaveApi().allowed_methods)  # DRF's ``Allow`` header for this view
+_JSON = JSONRenderer()
+
+
+@csrf_exempt  # as DRF's views are: the page's cookie is CSRF-checked by ``invitation_key`` and authentication
+def response_save_route(request: HttpRequest, question_id: int) -> HttpResponse:
+    """The autosave route: ``response_save_quick_reply``, else ``ResponseSaveApi`` (which answers anything)."""
+    return response_save_quick_reply(request, question_id) or _SAVE_API(request, question_id=question_id)
+
+
+# What the schema generator and Django's URL checks read off a DRF view (``cls``, ``initkwargs``, …): the route
+# is documented as ``ResponseSaveApi``, which answers everything the quick door passes on.
+response_save_route.__dict__.update(_SAVE_API.__dict__)
+
+
+def response_save_quick_reply(request: HttpRequest, question_id: int) -> HttpResponse | None:
+    """An autosave served before DRF wraps the request, or ``None`` to hand it to ``ResponseSaveApi``.
+
+    DRF's request and response machinery (its ``Request`` with parser and authenticator instances, content
+    negotiation, ``Response`` rendered as a template response) cost about a tenth of a save's CPU in a web
+    worker (``bench/cpu_per_save.py``; README › Performance). For a client this process has saved for
+    (``autosave.response_save_quick``), this does what the DRF view would do with the request, in its order,
+    and nothing more: the rate limit (the same throttle, which counts the request once even when the DRF view
+    asks again), the JSON body (``application/json`` in UTF-8, as DRF's parser reads it), the same
+    ``ResponseInput`` validation and the quick path's one statement; the reply has the bytes and headers DRF
+    would send (``JSONRenderer``, ``Allow``). Anything else (another method or content type, a refused rate,
+    a body that does not parse or validate, a save the quick path cannot vouch for) is
+    passed on untouched (the body stays readable) for the DRF view to answer exactly."""
+    if request.method != "PUT" or request.content_type != "application/json":
+        return None
+    if request.content_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
+        return None
+    key = invitation_key(request)
+    if key is None or not CountingScopedRateThrottle().allow_request(request, ResponseSaveApi):
+        return None
+    try:
+        data = _RESPONSE_INPUT.run_validation(json.loads(request.body.decode("utf-8")))
+    except (ValueError, APIException):  # not UTF-8 or not JSON (ValueError), or invalid
+        return None
+    now = getattr(request, "received_at", None) or timezone.now()
+    quick = response_save_quick(
+        key=key, question_id=question_id, selected=data["selected"], text=data["text"], seq=data["seq"],
+        now=now, client_ip=client_ip(request), client_user_agent=client_user_agent(request),
+    )
+    if quick is None:
+        return None
+    reply = HttpResponse(_JSON.render(saved_reply(question_id, *quick, now)), content_type=_JSON.media_type)
+    reply["Allow"] = _SAVE_ALLOW
+    return reply
+
 
 
 class SessionSubmitApi(CandidateApiView):

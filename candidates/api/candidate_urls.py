@@ -9,7 +9,7 @@ from candidates.api import candidate
 urlpatterns = [
     path("session/", candidate.SessionDetailApi.as_view(), name="api-candidate-session"),
     path("session/start/", candidate.SessionStartApi.as_view(), name="api-candidate-start"),
-    path("session/responses/<id:question_id>/", candidate.ResponseSaveApi.as_view(), name="api-candidate-response"),
+    path("session/responses/<id:question_id>/", candidate.response_save_route, name="api-candidate-response"),
     path("session/submit/", candidate.SessionSubmitApi.as_view(), name="api-candidate-submit"),
     path("session/events/", candidate.EventRecordApi.as_view(), name="api-candidate-events"),
 ]

@@ -12,8 +12,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
 
+from candidates.autosave import autosave_forget
 from candidates.enums import SessionStatus
 from candidates.invitations import session_reset
 from candidates.models import IntegrityEvent, Response, TestSession
@@ -51,14 +54,19 @@ class Candidate:
         return TestSession.objects.get(invitation=self.issued.invitation)
 
 
-@pytest.fixture
-def candidate(issued):
+def started(issued) -> Candidate:
+    """A candidate who started (one request) and saved once (another), so the process knows the client."""
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Invitation {issued.token}")
     questions = client.post("/api/candidate/session/start/", HTTP_USER_AGENT="Firefox").json()["questions"]
     candidate = Candidate(client, issued, questions, HTTP_USER_AGENT="Firefox")
-    assert candidate.save(0, 0).status_code == 200  # so the process has saved for this client once
+    assert candidate.save(0, 0).status_code == 200
     return candidate
+
+
+@pytest.fixture
+def candidate(issued):
+    return started(issued)
 
 
 def test_a_later_save_is_one_statement_and_answers_as_the_full_path(candidate):
@@ -159,6 +167,7 @@ def test_a_choice_of_another_question_is_a_field_error(candidate):
 @pytest.mark.parametrize(("body", "content_type"), [
     ('{"selected": "nonsense"}', "application/json"),    # invalid: 400 by field to the candidate
     ('{"selected": [', "application/json"),              # malformed: 400 parse error
+    (b'{"text": "\xe9"}', "application/json"),           # not UTF-8: 400 parse error
     ("selected=1", "application/x-www-form-urlencoded"),  # not JSON: 415
 ])
 def test_a_bad_body_from_a_stranger_is_refused_before_it_is_described(candidate, body, content_type):
@@ -202,3 +211,34 @@ def test_the_pages_cookie_takes_the_quick_path_with_its_csrf_token(issued):
     assert statements == (1 if settings.SESSION_ENGINE.endswith("cached_db") else 2)
     assert refused.status_code == 403
     assert page.stored(0) == [page.questions[0]["choices"][1]["id"]]
+
+
+def test_the_quick_reply_has_the_full_paths_headers_and_drfs_bytes(candidate):
+    autosave_forget()  # as if another process served the first save: this one takes the full path
+    full, full_statements = candidate.save_counting(0, 1)
+    quick, statements = candidate.save_counting(0, 2)
+
+    stored = Response.objects.get(question_id=candidate.questions[0]["id"])
+    assert (full.status_code, quick.status_code, full_statements > 1, statements) == (200, 200, True, 1)
+    assert quick["Allow"] == "PUT, OPTIONS"
+    assert _without_length(quick) == _without_length(full)
+    assert quick.content == JSONRenderer().render({
+        "question": candidate.questions[0]["id"], "selected": [candidate.questions[0]["choices"][2]["id"]],
+        "seq": candidate.seq, "saved_at": stored.saved_at, "remaining_seconds": quick.json()["remaining_seconds"]})
+
+
+def _without_length(reply) -> dict:
+    return {name: value for name, value in reply.headers.items() if name != "Content-Length"}
+
+
+def test_each_save_is_counted_once_by_the_rate_limit_whichever_path_answers_it(issued, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"candidate": "6/min"})
+    candidate = started(issued)  # two requests
+
+    replies = [candidate.save(0, 1),          # the quick path
+               candidate.save(0, 2, seq=1),   # stale: tried quick, answered by the full path
+               candidate.save(0, 2), candidate.save(0, 3), candidate.save(0, 1)]
+
+    assert [r.status_code for r in replies] == [200, 409, 200, 200, 429]
+    assert 0 < int(replies[-1]["Retry-After"]) <= 60
+
