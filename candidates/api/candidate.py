@@ -39,6 +39,12 @@ from candidates.services import (
 )
 
 
+def received_at(request: HttpRequest) -> datetime:
+    """When the request arrived (``RequestClockMiddleware``), else now: the request's one clock reading, which
+    every deadline check and timestamp of the request uses."""
+    return getattr(request, "received_at", None) or timezone.now()
+
+
 def _not_started() -> ApiResponse:
     return ApiResponse({"code": "not_started", "detail": "The test has not been started."}, status=409)
 
@@ -82,8 +88,7 @@ class CandidateApiView(APIView):
     content_negotiation_class = JsonReplies
 
     def initial(self, request, *args, **kwargs):
-        # One clock reading per request, taken when it arrived: every deadline check and timestamp uses it.
-        self.now = getattr(request._request, "received_at", None) or timezone.now()
+        self.now = received_at(request._request)
         super().initial(request, *args, **kwargs)
 
     def current_session(self, session=None):
@@ -213,9 +218,9 @@ def response_save_route(request: HttpRequest, question_id: int) -> HttpResponse:
     return response_save_quick_reply(request, question_id) or _SAVE_API(request, question_id=question_id)
 
 
-# What the schema generator and Django's URL checks read off a DRF view (``cls``, ``initkwargs``, …): the route
-# is documented as ``ResponseSaveApi``, which answers everything the quick door passes on.
-response_save_route.__dict__.update(_SAVE_API.__dict__)
+# What the schema generator reads off a DRF view's function: the route is documented as ``ResponseSaveApi``,
+# which answers everything ``response_save_quick_reply`` passes on.
+response_save_route.cls, response_save_route.initkwargs = _SAVE_API.cls, _SAVE_API.initkwargs
 
 
 def response_save_quick_reply(request: HttpRequest, question_id: int) -> HttpResponse | None:
@@ -229,8 +234,8 @@ def response_save_quick_reply(request: HttpRequest, question_id: int) -> HttpRes
     asks again), the JSON body (``application/json`` in UTF-8, as DRF's parser reads it), the same
     ``ResponseInput`` validation and the quick path's one statement; the reply has the bytes and headers DRF
     would send (``JSONRenderer``, ``Allow``). Anything else (another method or content type, a refused rate,
-    a body that does not parse or validate, a save the quick path cannot vouch for) is
-    passed on untouched (the body stays readable) for the DRF view to answer exactly."""
+    a body that does not parse or validate, a save the quick path cannot vouch for) is passed on untouched
+    (the body stays readable) for the DRF view to answer exactly."""
     if request.method != "PUT" or request.content_type != "application/json":
         return None
     if request.content_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
@@ -242,7 +247,7 @@ def response_save_quick_reply(request: HttpRequest, question_id: int) -> HttpRes
         data = _RESPONSE_INPUT.run_validation(json.loads(request.body.decode("utf-8")))
     except (ValueError, APIException):  # not UTF-8 or not JSON (ValueError), or invalid
         return None
-    now = getattr(request, "received_at", None) or timezone.now()
+    now = received_at(request)
     quick = response_save_quick(
         key=key, question_id=question_id, selected=data["selected"], text=data["text"], seq=data["seq"],
         now=now, client_ip=client_ip(request), client_user_agent=client_user_agent(request),
