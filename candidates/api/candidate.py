@@ -241,6 +241,7 @@ def response_save_quick_reply(request: HttpRequest, question_id: int) -> HttpRes
     if request.content_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
         return None
     key = invitation_key(request)
+    # The throttle reads only the view's ``throttle_scope``, which the class carries.
     if key is None or not CountingScopedRateThrottle().allow_request(request, ResponseSaveApi):
         return None
     try:
