@@ -193,11 +193,7 @@ class ResponseSaveApi(CandidateApiView):
         key = invitation_key(request)
         if key is not None:
             autosave_remember(key=key, session=session)
-        return self.saved(question_id, saved, session.deadline)
-
-    def saved(self, question_id: int, saved: Response, deadline: datetime) -> ApiResponse:
-        """The reply to a stored save (``saved_reply``)."""
-        return ApiResponse(saved_reply(question_id, saved, deadline, self.now))
+        return ApiResponse(saved_reply(question_id, saved, session.deadline, self.now))
 
 
 def saved_reply(question_id: int, saved: Response, deadline: datetime, now: datetime) -> dict:
@@ -258,7 +254,6 @@ def response_save_quick_reply(request: HttpRequest, question_id: int) -> HttpRes
     reply = HttpResponse(_JSON.render(saved_reply(question_id, *quick, now)), content_type=_JSON.media_type)
     reply["Allow"] = _SAVE_ALLOW
     return reply
-
 
 
 class SessionSubmitApi(CandidateApiView):

@@ -16,11 +16,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
+from assessments import services as templates
 from candidates.autosave import autosave_forget
 from candidates.enums import SessionStatus
 from candidates.invitations import session_reset
 from candidates.models import IntegrityEvent, Response, TestSession
 from candidates.services import invitation_revoke, session_extend_time, session_submit
+from tests.factories import TopicFactory, invite, question_make
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -242,3 +244,23 @@ def test_each_save_is_counted_once_by_the_rate_limit_whichever_path_answers_it(i
     assert [r.status_code for r in replies] == [200, 409, 200, 200, 429]
     assert 0 < int(replies[-1]["Retry-After"]) <= 60
 
+
+def test_a_body_in_another_charset_is_read_in_that_charset(organization, recruiter):
+    written = question_make(TopicFactory(slug="errors"), kind="free_text", n_choices=0, keys=())
+    template = templates.test_template_create(
+        organization=organization, created_by=recruiter,
+        settings={"title": "Written", "time_limit": 600, "grace_period": 30, "pass_mark": 50},
+        sections=[templates.SectionData(title="Main", fixed=[templates.FixedQuestionData(question=written)])])
+    issued = invite(templates.test_template_publish(template=template, published_by=recruiter), recruiter=recruiter)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Invitation {issued.token}")
+    question = client.post("/api/candidate/session/start/").json()["questions"][0]
+    url = f"/api/candidate/session/responses/{question['id']}/"
+    assert client.put(url, {"text": "first", "seq": 1}, format="json").status_code == 200  # remembered
+
+    # UTF-8 bytes of "é", which Latin-1 reads as two characters, as DRF's parser does for this charset.
+    reply = client.put(url, '{"text": "é", "seq": 2}'.encode(),
+                       content_type="application/json; charset=iso-8859-1")
+
+    assert reply.status_code == 200
+    assert Response.objects.get().text == "Ã©"
